@@ -482,7 +482,7 @@ def quality(params, X=DATA):
     item_loss: clean reconstruction loss per item (the thesis's measure; an identity map
     scores 0); completion_loss: loss of the unambiguous deletion probes against their
     items; level_accuracy and hierarchy_score (mean of the four levels): exact completion
-    per level; nonitem_loss: reconstruction loss of the 503 binary non-item patterns
+    per level; nonitem_loss: reconstruction loss of the 504 binary non-item patterns
     (near 0 means the model has learned the identity, not the items);
     similarity_corr: item-similarity of the clean outputs against the data's.
     """
@@ -735,17 +735,22 @@ def print_scenario(key, epochs, m, cfg):
     if "sigma_sweep" in m:
         sw = m["sigma_sweep"]
         print(f"sigma sweep at mu = 0 ({R} students each; mean [95% interval]):")
-        for s, hs, ls, cl, nl in zip(sw["sigmas"], sw["hierarchy_score"],
-                                     sw["student_mean_item_loss"], sw["completion_loss"],
-                                     sw["nonitem_loss"]):
-            print(f"  sigma {s:4.2f}: hierarchy {hs['mean']:.3f} [{hs['ci95'][0]:.3f}, "
-                  f"{hs['ci95'][1]:.3f}]  item loss {ls['mean']:.3f} [{ls['ci95'][0]:.3f}, "
-                  f"{ls['ci95'][1]:.3f}]  completion loss {cl['mean']:.3f} [{cl['ci95'][0]:.3f}"
-                  f", {cl['ci95'][1]:.3f}]  non-item loss {nl['mean']:.3f}")
+        for k in range(len(sw["sigmas"])):
+            print(sweep_line(sw, k))
         print(f"  best sigma by hierarchy score {sw['sigma_best_hierarchy']:g}, by item loss "
               f"{sw['sigma_best_item_loss']:g}, by completion loss "
               f"{sw['sigma_best_completion']:g}; transition-matrix optimum at mu = 0: "
               f"{'n/a' if b0 is None else f'{b0:g}'}")
+
+
+def sweep_line(sw, k):
+    """One printed row of the sigma sweep."""
+    s, hs, ls = sw["sigmas"][k], sw["hierarchy_score"][k], sw["student_mean_item_loss"][k]
+    cl, nl = sw["completion_loss"][k], sw["nonitem_loss"][k]
+    return (f"  sigma {s:4.2f}: hierarchy {hs['mean']:.3f} [{hs['ci95'][0]:.3f}, "
+            f"{hs['ci95'][1]:.3f}]  item loss {ls['mean']:.3f} [{ls['ci95'][0]:.3f}, "
+            f"{ls['ci95'][1]:.3f}]  completion loss {cl['mean']:.3f} [{cl['ci95'][0]:.3f}, "
+            f"{cl['ci95'][1]:.3f}]  non-item loss {nl['mean']:.3f}")
 
 
 def to_plain(obj):

@@ -147,14 +147,28 @@ def test_data_set_and_scaled_correlation():
     assert sorted(sum(ra.LEVEL_COLUMNS, [])) == list(range(9))
 
 
-def test_level_accuracy_and_similarity_of_the_data_itself():
-    acc = ra.level_accuracy(ra.DATA[None] * 0.8 + 0.1)
-    assert np.all(acc == 1.0)
+def test_completion_probes_and_hierarchy_metric():
+    # 21 unambiguous single deletions: 8 Grow, 8 Move/Roots, 2 Petals, 3 Leaves/Red/Yellow
+    assert len(ra.PROBES) == 21
+    assert np.bincount(ra.PROBE_LEVEL).tolist() == [8, 8, 2, 3]
+    assert np.all(ra.PROBES.sum(1) == ra.DATA[ra.PROBE_ITEM].sum(1) - 1)
+    assert not (ra.PROBES[:, None] == ra.DATA[None]).all(-1).any()
+    assert len(ra.NON_ITEMS) == 512 - 8
+    # a perfect denoiser completes every probe; the identity map completes none
+    perfect = ra.DATA[ra.PROBE_ITEM] * 0.8 + 0.1
+    assert np.all(ra.level_accuracy(perfect[None]) == 1.0)
+    assert np.all(ra.level_accuracy(ra.PROBES[None]) == 0.0)
     assert np.isclose(ra.similarity_correlation(ra.DATA[None])[0], 1.0)
-    flipped = ra.DATA.copy()
-    flipped[:, 7] = 1 - flipped[:, 7]                   # wrong 'Red' everywhere: item level
-    acc = ra.level_accuracy(flipped[None])[0]
-    assert np.allclose(acc, [1.0, 1.0, 1.0, 2.0 / 3.0])
+
+
+def test_identity_like_model_has_low_item_loss_but_no_hierarchy():
+    # W1 = W2 = large identity-ish maps: f(x) ~ x for binary x
+    H = 9
+    params = {"W1": np.eye(9)[None] * 1.0, "b1": np.zeros((1, 1, H)),
+              "W2": np.eye(9)[None] * 20.0, "b2": np.full((1, 1, 9), -10.0)}
+    q = ra.quality(params)
+    assert q["item_loss"].max() < 1e-3 and q["nonitem_loss"][0] < 1e-3
+    assert q["hierarchy_score"][0] == 0.0
 
 
 # ------------------------------------------------------------------ batching, protocol
@@ -268,11 +282,17 @@ def test_readme_numbers_match_a_fresh_default_run():
     cfg = ra.config_from_args(parser.parse_args([]), parser)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        metrics, _ = ra.run_study(0, cfg, quiet=False)
+        metrics, raws = ra.run_study(0, cfg, quiet=False)
     with open(os.path.join(HERE, "README.md"), encoding="utf-8") as fh:
         readme = fh.read()
     lines = [ln for ln in buf.getvalue().splitlines() if "wall-clock" not in ln]
     assert len(lines) > 30
+    # one row of the README's sigma sweep per scenario (every sigma row is computed
+    # independently of the others: same chain starts, noise and student draws)
+    for key, sigma in (("H2", 0.3), ("H32", 0.4)):
+        hidden = raws[key]["teacher"]["W1"].shape[-1]
+        sw = ra.sigma_sweep(0, hidden, raws[key]["teacher"], dict(cfg, sweep_sigmas=[sigma]))
+        lines.append(ra.sweep_line(sw, 0))
     missing = [ln for ln in lines if ln not in readme]
     assert not missing, missing
     # the results table: | quantity | H = 2 | H = 32 | (values at the printed precision)
