@@ -930,27 +930,28 @@ def main(argv=None):
     versions = {"python": platform.python_version(), "numpy": np.__version__}
     t0 = time.perf_counter()
     try:
-        if args.sweep is None:
-            metrics, _ = run_study(args.seed, cfg, quiet=args.quiet)
-            result = {"experiment": "replay_autoencoder", "seed": args.seed,
-                      "config": cfg, "metrics": metrics}
-        else:
-            per_seed = []
-            for s in range(args.sweep):
+        with np.errstate(over="ignore"):   # sigmoid overflow is harmless; NaN is checked
+            if args.sweep is None:
+                metrics, _ = run_study(args.seed, cfg, quiet=args.quiet)
+                result = {"experiment": "replay_autoencoder", "seed": args.seed,
+                          "config": cfg, "metrics": metrics}
+            else:
+                per_seed = []
+                for s in range(args.sweep):
+                    if not args.quiet:
+                        print(f"--- seed {s} ---")
+                    m, _ = run_study(s, cfg, quiet=args.quiet)
+                    per_seed.append({"seed": s, **headline_scalars(m)})
+                keys = [k for k in per_seed[0] if k != "seed"]
+                summary = {k: interval([p[k] for p in per_seed]) for k in keys}
+                result = {"experiment": "replay_autoencoder", "seeds": list(range(args.sweep)),
+                          "config": cfg, "metrics": {k: summary[k]["mean"] for k in keys},
+                          "per_seed": per_seed, "summary": summary}
                 if not args.quiet:
-                    print(f"--- seed {s} ---")
-                m, _ = run_study(s, cfg, quiet=args.quiet)
-                per_seed.append({"seed": s, **headline_scalars(m)})
-            keys = [k for k in per_seed[0] if k != "seed"]
-            summary = {k: interval([p[k] for p in per_seed]) for k in keys}
-            result = {"experiment": "replay_autoencoder", "seeds": list(range(args.sweep)),
-                      "config": cfg, "metrics": {k: summary[k]["mean"] for k in keys},
-                      "per_seed": per_seed, "summary": summary}
-            if not args.quiet:
-                print(f"summary over seeds 0..{args.sweep - 1} (mean, std, min, max, 95% CI):")
-                for k, v in summary.items():
-                    print(f"  {k}: {v['mean']:.4g} {v['std']:.3g} {v['min']:.4g} {v['max']:.4g}"
-                          f" [{v['ci95'][0]:.4g}, {v['ci95'][1]:.4g}]")
+                    print(f"summary over seeds 0..{args.sweep - 1} (mean, std, min, max, 95% CI):")
+                    for k, v in summary.items():
+                        print(f"  {k}: {v['mean']:.4g} {v['std']:.3g} {v['min']:.4g} {v['max']:.4g}"
+                              f" [{v['ci95'][0]:.4g}, {v['ci95'][1]:.4g}]")
     except DivergenceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -146,7 +146,8 @@ def fig_latent(outdir, raws):
         fig, axes = plt.subplots(1, 2, figsize=(12, 5.2))
         for ax, run in zip(axes, (0, 1)):
             evr, *_ = draw_latent(ax, raw["teacher"], run, hidden)
-            att = [ra.ITEMS[k] for k in range(8) if raw["fixed_points"]["item_is_attractor"][run, k]]
+            is_att = raw["fixed_points"]["item_is_attractor"][run]
+            att = [ra.ITEMS[k] for k in range(8) if is_att[k]]
             if hidden == 2:
                 ax.set_xlabel("hidden unit 1")
                 ax.set_ylabel("hidden unit 2")
