@@ -205,9 +205,7 @@ def _readme_block(tag):
 
 
 def test_readme_seed0_matches_fresh_run():
-    out = vs.train([0])
-    m = vs.run_metrics(out["params"], 0, "01", out)
-    lines = vs.format_single(m, 0, "01") + vs.explain(out["params"], 0, "01")[0]
+    lines = vs.single_run(0)[0]
     block = _readme_block("seed0")
     assert [ln for ln in block if not ln.startswith("wallclock")] == lines
 

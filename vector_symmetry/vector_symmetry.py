@@ -220,7 +220,8 @@ def train(seeds, coding=CODING, lr=LR, momentum=MOMENTUM, init_range=INIT_RANGE,
     lr_a, mom_a = lr, mom
     ws = Workspace(S)
     target_on = d[:, None] > 0.5
-    trace = {"E": [], "n_correct": [], "snap_sweeps": [], "snaps": []} if trace_every else None
+    trace = ({"E": [], "n_correct": [], "max_y": [], "snap_sweeps": [], "snaps": []}
+             if trace_every else None)
     for t in range(max_sweeps + 1):
         _, y = _forward(X, W1, b1, W2, b2, ws)
         E = _error(d, ws)
@@ -233,10 +234,11 @@ def train(seeds, coding=CODING, lr=LR, momentum=MOMENTUM, init_range=INIT_RANGE,
         within = np.abs(ws.err, out=ws.tmp1).max(axis=0) < tolerance
         out["sweeps_to_tolerance"][idx[within]] = t
         if trace is not None:
-            e_full, n_full = np.full(S, np.nan), np.full(S, -1)
-            e_full[idx], n_full[idx] = E, nc
+            e_full, n_full, y_full = np.full(S, np.nan), np.full(S, -1), np.full(S, np.nan)
+            e_full[idx], n_full[idx], y_full[idx] = E, nc, y.max(axis=0)
             trace["E"].append(e_full)
             trace["n_correct"].append(n_full)
+            trace["max_y"].append(y_full)
             if t % trace_every == 0 or within.any() or t == max_sweeps:
                 trace["snap_sweeps"].append(t)
                 trace["snaps"].append((idx.copy(), from_internal(W1, b1, W2, b2)))
@@ -308,14 +310,16 @@ def is_paper_solution(ratios, anti, rel=0.10):
 SIGNED_DIFFS = np.array([d for d in np.ndindex(3, 3, 3) if d != (1, 1, 1)]) - 1  # 26 nonzero
 
 
-def min_asymmetric_drive(W1):
+def min_asymmetric_drive(W1, coding=CODING):
     """Per hidden unit, min over asymmetric inputs of |sum_k c_k (x_k - x_{5-k})|.
 
-    c_k = (w_k - w_{5-k}) / 2 is the antisymmetric part of mirror pair k; d_k = x_k - x_{5-k}
-    runs over the 26 nonzero vectors in {-1,0,1}^3 (each one is hit by some asymmetric input).
+    c_k = (w_k - w_{5-k}) / 2 is the antisymmetric part of mirror pair k; x_k - x_{5-k} runs
+    over the 26 nonzero vectors of {-1,0,1}^3 times the coding's step (1 for 0/1, 2 for -1/+1);
+    each one is hit by some asymmetric input.
     """
     c = np.array([0.5 * (W1[a] - W1[b]) for a, b in PAIRS])     # (3, 2)
-    return np.abs(SIGNED_DIFFS @ c).min(axis=0)
+    step = 1.0 if coding == "01" else 2.0
+    return step * np.abs(SIGNED_DIFFS @ c).min(axis=0)
 
 
 def cancellation_count(pair_weights, bits):
@@ -356,7 +360,7 @@ def run_metrics(params, s, coding, out):
         "hidden_units_sign_flipped": bool(np.all(np.sign(W1[:, 0]) == -np.sign(W1[:, 1]))),
         "paper_solution": is_paper_solution(ratios, anti),
         "ratio_1_1.5_2": ratio_is(ratios, anti, (1.5, 2.0)),
-        "min_asymmetric_drive": [float(x) for x in min_asymmetric_drive(W1)],
+        "min_asymmetric_drive": [float(x) for x in min_asymmetric_drive(W1, coding)],
         "always_not_symmetric": all_no,
         "output_saturated_off": dead,
         "final_weights": w,
@@ -552,8 +556,36 @@ def explain(params, s, coding):
                  "(pair weights with the learned signs): "
                  + ", ".join(f"{name} {cancellation_count(sg * np.asarray(r, float), bits)}"
                              for name, r in (("1:1:1", (1, 1, 1)), ("1:2:3", (1, 2, 3)),
-                                             ("1:2:4", (1, 2, 4)))))
+                                             ("1:1.5:2", (1, 1.5, 2)), ("1:2:4", (1, 2, 4)))))
     return lines, net_h, y
+
+
+def single_run(seed, coding=CODING, **kw):
+    """One run with its trace: (printed lines, metrics, train() result)."""
+    out = train([seed], coding=coding, trace_every=100, **kw)
+    m = run_metrics(out["params"], 0, coding, out)
+    E = np.array(out["trace"]["E"])[:, 0]
+    dead = np.flatnonzero(np.array(out["trace"]["max_y"])[:, 0] < DEAD_OUTPUT)
+    at = [t for t in (0, 10, 100, 1000, 10000) if t < len(E)]
+    lines = format_single(m, seed, coding)
+    lines.append("error E at sweep " + ", ".join(f"{t:,}" for t in at) + ": "
+                 + ", ".join(f"{E[t]:.3f}" for t in at))
+    lines.append(f"output saturated off (every y < {DEAD_OUTPUT}) during {len(dead):,} of "
+                 f"{len(E):,} sweeps" + (f", sweeps {dead[0]:,} to {dead[-1]:,}" if len(dead) else ""))
+    snaps = dict(zip(out["trace"]["snap_sweeps"], (p for _, p in out["trace"]["snaps"])))
+    stop = len(E) - 1
+    marks = [t for t in (0, 1000, 10000) if t < stop]
+    if m["solved"] and m["sweeps_to_solve"] >= 600:
+        marks.append((m["sweeps_to_solve"] - 500) // 100 * 100)
+    for t in sorted(set(marks)) + [stop]:
+        p = snaps[t]
+        _, anti, _ = pair_structure(p["W1"][0])
+        lines.append(f"sweep {t:,}: output bias {p['b2'][0]:+.2f}, output weights "
+                     + " ".join(f"{w:+.2f}" for w in p["W2"][0])
+                     + f", max |input weight| {np.abs(p['W1'][0]).max():.2f}, "
+                     f"antisymmetry {anti:.3f}, E {E[t]:.3f}")
+    lines += explain(out["params"], 0, coding)[0]
+    return lines, m, out
 
 
 def pattern_table(net_h, y, bits, d):
@@ -759,17 +791,15 @@ def main(argv=None):
             for line in format_summary(summ, args.coding):
                 say(line)
         else:
-            out = train([args.seed], **kw)
-            m = run_metrics(out["params"], 0, args.coding, out)
+            kw.pop("coding")
+            lines, m, out = single_run(args.seed, args.coding, **kw)
             res["seed"] = args.seed
             res["metrics"] = m
-            for line in format_single(m, args.seed, args.coding):
-                say(line)
-            lines, net_h, y = explain(out["params"], 0, args.coding)
             for line in lines:
                 say(line)
             if args.explain:
                 _, bits, d = make_patterns(args.coding)
+                _, net_h, y = explain(out["params"], 0, args.coding)
                 for line in pattern_table(net_h, y, bits, d):
                     say(line)
     except DivergenceError as e:

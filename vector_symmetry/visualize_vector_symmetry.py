@@ -85,7 +85,8 @@ def fig_training_curves(seeds, args, path):
     t = np.arange(1, E.shape[0] + 1)                  # sweep + 1, for the log axis
     for i, s in enumerate(seeds):
         sts = out["sweeps_to_solve"][i]
-        lab = f"seed {s}: " + (f"solved at {sts:,}" if sts >= 0 else "not solved")
+        lab = f"seed {s}: " + (f"solved at {sts:,}" if sts >= 0
+                               else f"not solved within {args.max_sweeps:,}")
         a1.plot(t, E[:, i], lw=1.2, label=lab)
         a2.plot(t, nc[:, i], lw=1.2)
     a1.set_xscale("log")
@@ -160,13 +161,14 @@ def fig_histogram(n_seeds, coding, max_sweeps, path):
     ax.set_xlabel("sweeps to solve (all 64 on the right side of 0.5)")
     ax.set_ylabel("seeds")
     ax.set_title(f"{len(solved)}/{n_seeds} seeds solved within {max_sweeps:,} sweeps "
-                 f"(coding {coding}); {n_seeds - len(solved)} stuck")
+                 f"(coding {coding}); {n_seeds - len(solved)} not solved by then")
     ax.legend(fontsize=7)
     save(fig, path)
 
 
 def fig_grid(grids, path):
-    fig, axes = plt.subplots(1, len(grids), figsize=(5.2 * len(grids), 4.3))
+    fig, axes = plt.subplots(1, len(grids), figsize=(5.4 * len(grids), 4.3),
+                             gridspec_kw={"wspace": 0.3})
     for ax, (coding, g) in zip(np.atleast_1d(axes), grids.items()):
         R = np.array(g["solve_rate"]) * 100
         im = ax.imshow(R, cmap="viridis", vmin=0, vmax=100, aspect="auto")
