@@ -103,6 +103,25 @@ def test_batched_sweep_equals_single_runs_exactly():
     assert len(set(batch["stopped_at"].tolist())) > 1   # seeds really stopped at different sweeps
 
 
+def test_sweep_json_equals_single_run_json(tmp_path):
+    """The CLI's --sweep per-seed metrics equal the --seed runs' metrics, key for key."""
+    sw = tmp_path / "sweep.json"
+    assert vs.main(["--sweep", "4", "--max-sweeps", "1500", "--quiet", "--json", str(sw)]) == 0
+    sweep = json.loads(sw.read_text())
+    for key in ("solved", "sweeps_to_solve", "sweeps_to_tolerance", "final_error", "n_correct",
+                "weight_ratio", "antisymmetry", "hidden_bias_signs", "output_bias_sign",
+                "hidden_units_sign_flipped", "final_weights"):
+        assert key in sweep["metrics"] and key in sweep["per_seed"][0]
+    assert sweep["seeds"] == [0, 1, 2, 3] and "summary" in sweep
+    for seed in (1, 3):
+        one = tmp_path / f"s{seed}.json"
+        assert vs.main(["--seed", str(seed), "--max-sweeps", "1500", "--quiet",
+                        "--json", str(one)]) == 0
+        per = dict(sweep["per_seed"][seed])
+        assert per.pop("seed") == seed
+        assert per == json.loads(one.read_text())["metrics"]
+
+
 def test_determinism_json(tmp_path):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     for p in (a, b):

@@ -212,7 +212,8 @@ def train(seeds, coding=CODING, lr=LR, momentum=MOMENTUM, init_range=INIT_RANGE,
     final = {k: v.copy() for k, v in p0.items()}
     out = {"sweeps_to_solve": np.full(S, -1), "sweeps_to_tolerance": np.full(S, -1),
            "stopped_at": np.zeros(S, dtype=int), "final_error": np.zeros(S),
-           "n_correct": np.zeros(S, dtype=int)}
+           "n_correct": np.zeros(S, dtype=int),
+           "sweeps_saturated": np.zeros(S, dtype=int)}   # sweeps with every y < DEAD_OUTPUT
     # working arrays of the still-running seeds, internal layout (seed axis last)
     idx = np.arange(S)
     W1, b1, W2, b2 = to_internal(p0)
@@ -229,6 +230,7 @@ def train(seeds, coding=CODING, lr=LR, momentum=MOMENTUM, init_range=INIT_RANGE,
             bad = [seeds[i] for i in idx[~np.isfinite(E)]]
             raise DivergenceError(f"error became non-finite at sweep {t} for seed(s) {bad[:5]}")
         nc = ((y > 0.5) == target_on).sum(axis=0)
+        out["sweeps_saturated"][idx] += y.max(axis=0) < DEAD_OUTPUT
         new_solve = (nc == 64) & (out["sweeps_to_solve"][idx] < 0)
         out["sweeps_to_solve"][idx[new_solve]] = t
         within = np.abs(ws.err, out=ws.tmp1).max(axis=0) < tolerance
@@ -351,6 +353,7 @@ def run_metrics(params, s, coding, out):
         "sweeps_to_solve": sweeps_solve if sweeps_solve >= 0 else None,
         "sweeps_to_tolerance": sweeps_tol if sweeps_tol >= 0 else None,
         "stopped_at": int(out["stopped_at"][s]),
+        "sweeps_saturated": int(out["sweeps_saturated"][s]),
         "final_error": float(out["final_error"][s]),
         "n_correct": nc,
         "weight_ratio": [[round(x, 6) for x in r] for r in ratios],
@@ -448,6 +451,14 @@ def summarize(per_seed, max_sweeps):
                 "median_abs_hidden_bias": float(np.median(
                     [np.abs(m["final_weights"]["b1"]) for m in fam])),
                 "median_sweeps_to_solve": float(np.median([m["sweeps_to_solve"] for m in fam]))}
+    sat = np.array([m["sweeps_saturated"] for m in per_seed])
+    rest = np.array([m["sweeps_to_solve"] - m["sweeps_saturated"] for m in solved])
+    saturation = {"runs_ever_saturated": int(np.sum(sat > 0)),
+                  "sweeps_saturated_median": float(np.median(sat)),
+                  "solved_sweeps_not_saturated": quantiles(rest) if k else None,
+                  "solved_fraction_of_sweeps_saturated_median": float(np.median(
+                      [m["sweeps_saturated"] / max(m["sweeps_to_solve"], 1) for m in solved]))
+                  if k else None}
     fail_nc = {}
     for m in per_seed:
         if not m["solved"]:
@@ -470,12 +481,38 @@ def summarize(per_seed, max_sweeps):
             m["hidden_bias_signs"] == [-1, -1] and m["output_bias_sign"] == 1 for m in paper),
         "other_antisymmetric_ratios": other_ratios,
         "families": families,
+        "saturation": saturation,
         "failures_by_n_correct": {str(a): b for a, b in sorted(fail_nc.items())},
         "final_error": {"mean": float(np.mean([m["final_error"] for m in per_seed])),
                         "std": float(np.std([m["final_error"] for m in per_seed], ddof=1))
                         if n > 1 else 0.0},
     }
     return summ
+
+
+def sweep_metrics(per_seed, summ):
+    """The per-run metric keys, aggregated over a sweep (each run's values are in per_seed)."""
+    def counts(key):
+        c = {}
+        for m in per_seed:
+            k = str(m[key])
+            c[k] = c.get(k, 0) + 1
+        return c
+    solved = [m for m in per_seed if m["solved"]]
+    anti = [m["antisymmetry"] for m in solved]
+    return {
+        "solved": summ["n_solved"], "solve_rate": summ["solve_rate"],
+        "sweeps_to_solve": summ["sweeps_to_solve_all"],
+        "sweeps_to_tolerance": summ["sweeps_to_tolerance"],
+        "final_error": summ["final_error"], "n_correct": counts("n_correct"),
+        "weight_ratio": {k: f["median_ratio"] for k, f in summ["families"].items()},
+        "antisymmetry": ({"median": float(np.median(anti)), "max": float(np.max(anti))}
+                         if anti else None),
+        "hidden_bias_signs": counts("hidden_bias_signs"),
+        "output_bias_sign": counts("output_bias_sign"),
+        "hidden_units_sign_flipped": sum(m["hidden_units_sign_flipped"] for m in per_seed),
+        "final_weights": "per run in per_seed[i]['final_weights']",
+    }
 
 
 def _fmt(x):
@@ -520,6 +557,15 @@ def format_summary(summ, coding):
                      f"{f['median_min_asymmetric_drive']:.2f} vs |hidden bias| "
                      f"{f['median_abs_hidden_bias']:.2f}, median sweeps to solve "
                      f"{f['median_sweeps_to_solve']:,.0f}")
+    sa = summ["saturation"]
+    lines.append(f"output saturated (every y < {DEAD_OUTPUT}) at some sweep in "
+                 f"{sa['runs_ever_saturated']}/{n} runs; saturated sweeps per run: median "
+                 f"{sa['sweeps_saturated_median']:,.0f}")
+    if sa["solved_sweeps_not_saturated"]:
+        r = sa["solved_sweeps_not_saturated"]
+        lines.append(f"solved runs, sweeps to solve minus saturated sweeps: median "
+                     f"{_fmt(r['median'])}, max {_fmt(r['max'])}; median share of sweeps "
+                     f"saturated {100 * sa['solved_fraction_of_sweeps_saturated_median']:.1f}%")
     lines.append("failures by final n_correct: " + (", ".join(
         f"{a}/64: {b}" for a, b in summ["failures_by_n_correct"].items()) or "none"))
     return lines
@@ -783,9 +829,7 @@ def main(argv=None):
                         for i, s in enumerate(seeds)]
             summ = summarize(per_seed, args.max_sweeps)
             res["seeds"] = seeds
-            res["metrics"] = {"solve_rate": summ["solve_rate"],
-                              "sweeps_to_solve_median": summ["sweeps_to_solve_all"]["median"]
-                              if np.isfinite(summ["sweeps_to_solve_all"]["median"]) else None}
+            res["metrics"] = sweep_metrics(per_seed, summ)
             res["per_seed"] = per_seed
             res["summary"] = _jsonable(summ)
             for line in format_summary(summ, args.coding):
