@@ -529,13 +529,18 @@ def summarize_cv(tested, train_ok, data):
 # CLI
 # ----------------------------------------------------------------------------------------------
 
+# The smallest change found (by a training-only scan, README "Deviations") that lets the
+# paper's network leave the all-off plateau within 1,500 sweeps.
+RESCUE = {"init": 1.0, "eps2": 0.1}
+
 PAPER = "paper: 4/4 and 3/4 on its two runs (7/8 = 0.875)"
 PUBLIC = "public: mean 1.9/4 (catalog), about 0.67 mean test accuracy (another replication)"
 
-ABLATIONS = [("paper settings", {}),
+ABLATIONS = [("baseline (settings as given)", {}),
              ("no weight decay", {"decay": 0.0}),
              ("plain squared error (0/1 targets, no margin)", {"loss": "sse"}),
              ("cross-entropy output", {"loss": "ce"}),
+             ("cross-entropy output, eps2 0.01", {"loss": "ce", "eps2": 0.01}),
              ("fewer sweeps (500)", {"sweeps": 500})]
 
 
@@ -671,8 +676,13 @@ def write_json_atomic(path, obj):
     os.replace(tmp, path)
 
 
+def _num(v, prec):
+    return f"{int(v)}" if float(v).is_integer() else f"{v:.{prec}f}"
+
+
 def fmt_summary(d, prec=2):
-    s = f"mean {d['mean']:.{prec}f}, std {d['std']:.{prec}f}, min {d['min']:.{prec}g}, max {d['max']:.{prec}g}"
+    s = (f"mean {d['mean']:.{prec}f}, std {d['std']:.{prec}f}, min {_num(d['min'], prec)}, "
+         f"max {_num(d['max'], prec)}")
     if "ci95" in d:
         s += f", 95% CI of mean [{d['ci95'][0]:.{prec}f}, {d['ci95'][1]:.{prec}f}]"
     return s
@@ -774,10 +784,20 @@ def main(argv=None):
                 metrics, per_seed, summ = run_protocol(c, seeds, data, a.cv, say)
                 results[label] = {"config_overrides": over, "metrics": metrics,
                                   "wallclock_s": round(time.perf_counter() - ts, 3)}
+                score = (metrics["cv_correct_per_seed"] if a.cv
+                         else [m["test_correct"] for m in per_seed])
+                if label == ABLATIONS[0][0]:
+                    base = score
+                elif len(seeds) > 1:
+                    diff = describe(np.subtract(score, base))
+                    results[label]["paired_diff_vs_baseline"] = diff
+                    say(f"  {'CV' if a.cv else 'test'} correct minus baseline, same seeds: "
+                        f"mean {diff['mean']:+.2f}, 95% CI [{diff['ci95'][0]:+.2f}, "
+                        f"{diff['ci95'][1]:+.2f}]")
                 if summ is not None:
                     results[label]["summary"] = summ
             out = {"experiment": "family_trees", "mode": mode + "+ablations", "config": cfg,
-                   "metrics": results["paper settings"]["metrics"], "ablations": results}
+                   "metrics": results[ABLATIONS[0][0]]["metrics"], "ablations": results}
         else:
             metrics, per_seed, summ = run_protocol(cfg, seeds, data, a.cv, say)
             out = {"experiment": "family_trees", "mode": mode, "config": cfg, "metrics": metrics}
