@@ -25,6 +25,7 @@ import platform
 import sys
 import tempfile
 import time
+import warnings
 
 # single-threaded BLAS: the arrays are small and threads only contend on a shared machine
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -37,7 +38,7 @@ N_IN, N_HID, N_OUT = 10, 100, 10     # 10-100-10 logistic net with hidden and ou
 N_OLD, N_NEW = 100, 5                # 100 old associations, 5 new interfering ones
 EPS_SLOW, MOM_SLOW = 0.02, 0.9       # slow weights: paper's epsilon and alpha
 EPS_FAST, MOM_FAST = 0.2, 0.0        # fast weights: NOT in the paper (our choice, swept)
-FAST_WARMUP = 300                    # stage-1 sweeps before the fast weights start learning (ours)
+FAST_WARMUP = 900                    # stage-1 sweeps before the fast weights start learning (ours)
 DECAY_H = 0.01                       # fast weights shrink by 1% after every weight change
 SWEEPS_1, SWEEPS_2, SWEEPS_3 = 1300, 400, 20
 DECAY_SWEEPS = 500                   # stage 4: sweeps of pure decay (0.99^500 = 0.0066)
@@ -320,6 +321,7 @@ def run_protocol(seeds, cfg, keep_trace=False):
     m_unre = np.concatenate([1.0 - retr, zeros_new], axis=1)
     om3, nm3 = rep(old_mask), rep(new_mask)
     hp3 = hp_for(S * F)
+    hp3["eps_slow"] = hp3["eps_slow"] * cfg["slow_rehearsal_scale"]   # 1.0 = the paper's rule
     trace3 = {k: [] for k in keys} if keep_trace else None
     ce3 = train_stage(state, X3, D3, m_retr, cfg["sweeps3"], hp3, trace3, om3, nm3, "stage 3",
                       keep_case_errors=True)          # (T3+1, B, P)
@@ -402,6 +404,19 @@ CURVES_NSF = ("curve_retrained", "curve_unretrained", "curve_new_stage3", "trans
               "transfer_ratio_cumulative")
 
 
+def _nanmedian(a, axis=None):
+    """np.nanmedian without the all-NaN warning (an undefined ratio stays NaN)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(a, axis=axis)
+
+
+def _nanmean(a, axis=None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(a, axis=axis)
+
+
 def _f(x):
     """numpy scalar/array -> plain Python (None for NaN/inf so the JSON stays valid)."""
     if isinstance(x, np.ndarray):
@@ -453,12 +468,14 @@ def describe(values):
     v = np.asarray([x for x in np.ravel(values) if x is not None and math.isfinite(x)], dtype=np.float64)
     n = v.size
     if n == 0:
-        return {"n": 0, "mean": None, "std": None, "min": None, "max": None, "ci95": [None, None]}
+        return {"n": 0, "mean": None, "std": None, "min": None, "max": None, "ci95": [None, None],
+                "median": None, "q25": None, "q75": None}
     mean = float(v.mean())
     std = float(v.std(ddof=1)) if n > 1 else 0.0
     half = 1.96 * std / math.sqrt(n) if n > 1 else 0.0
+    q25, med, q75 = (float(q) for q in np.percentile(v, [25, 50, 75]))
     return {"n": int(n), "mean": mean, "std": std, "min": float(v.min()), "max": float(v.max()),
-            "ci95": [mean - half, mean + half]}
+            "ci95": [mean - half, mean + half], "median": med, "q25": q25, "q75": q75}
 
 
 def sweep_summary(res, cfg):
@@ -473,12 +490,16 @@ def sweep_summary(res, cfg):
             for k in ("curve_retrained", "curve_unretrained", "curve_new_stage3", "transfer_ratio_per_sweep",
                       "transfer_ratio_cumulative", "decay_old", "decay_new"):
                 a = res[k][ni, :, fj]
-                s[tag + k + "_mean"] = _f(np.nanmean(a, axis=0))
-                s[tag + k + "_std"] = _f(np.nanstd(a, axis=0, ddof=1)) if a.shape[0] > 1 else _f(np.zeros(a.shape[1]))
+                s[tag + k + "_mean"] = _f(_nanmean(a, axis=0))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    sd = np.nanstd(a, axis=0, ddof=1) if a.shape[0] > 1 else np.zeros(a.shape[1])
+                s[tag + k + "_std"] = _f(sd)
         s["by_fraction"] = {("%g" % f): {k: describe(res[k][ni, :, fj]) for k in
                                         ("transfer_ratio_first_sweep", "err_unretrained_after_deblur",
                                          "err_retrained_after_deblur", "err_new_after_decay",
-                                         "err_old_after_decay", "err_new_after_deblur")}
+                                         "err_old_after_decay", "err_new_after_deblur",
+                                         "err_unretrained_after_decay")}
                             for fj, f in enumerate(fr) if f > 0}
         s["control_no_rehearsal"] = {k: describe(res[k][ni, :, 0]) for k in
                                      ("err_old_after_deblur", "err_new_after_deblur", "err_old_after_decay",
@@ -679,8 +700,9 @@ def run_theory(seed, cfg):
         for f in (cfg["retrain_fraction"], cfg["compare_fraction"]):
             a = res["transfer_ratio_per_sweep"][ni, :, fr.index(f)]
             c = res["transfer_ratio_cumulative"][ni, :, fr.index(f)]
-            d["%g" % f] = {"ratio_per_sweep_mean": _f(np.nanmean(a, 0)), "ratio_per_sweep_median": _f(np.nanmedian(a, 0)),
-                           "ratio_cumulative_mean": _f(np.nanmean(c, 0)), "seeds": net_seeds}
+            d["%g" % f] = {"ratio_per_sweep_mean": _f(_nanmean(a, 0)), "ratio_per_sweep_median": _f(_nanmedian(a, 0)),
+                           "ratio_cumulative_mean": _f(_nanmean(c, 0)),
+                           "ratio_cumulative_median": _f(_nanmedian(c, 0)), "seeds": net_seeds}
         out["retraining_net"][net] = d
     return out
 
@@ -746,6 +768,8 @@ def build_parser():
     a("--h", type=_float_in(0, 1, hi_open=True), default=DECAY_H, help="fast-weight decay per weight change")
     a("--fast-warmup", type=_int_ge(0), default=FAST_WARMUP,
       help="first stage-1 sweeps during which the fast weights do not learn (not in the paper)")
+    a("--slow-rehearsal-scale", type=_float_in(0, 10), default=1.0,
+      help="multiplies the slow epsilon during stage 3 only (1 = paper; 0 = only fast weights rehearse)")
     a("--sweeps1", type=_int_ge(0), default=SWEEPS_1, help="stage 1 sweeps on the old associations")
     a("--sweeps2", type=_int_ge(0), default=SWEEPS_2, help="stage 2 sweeps on the new associations")
     a("--sweeps3", type=_int_ge(1), default=SWEEPS_3, help="stage 3 rehearsal sweeps")
@@ -793,7 +817,7 @@ def build_parser():
 def config_from_args(args):
     cfg = {k: getattr(args, k) for k in (
         "n_in", "n_hid", "n_out", "n_old", "n_new", "init_scale", "eps_slow", "mom_slow", "eps_fast",
-        "mom_fast", "h", "fast_warmup", "sweeps1", "sweeps2", "sweeps3", "decay_sweeps", "decay_every", "retrain_fraction",
+        "mom_fast", "h", "fast_warmup", "slow_rehearsal_scale", "sweeps1", "sweeps2", "sweeps3", "decay_sweeps", "decay_every", "retrain_fraction",
         "compare_fraction", "fractions", "no_fast")}
     cfg["nets"] = ["slow_only"] if args.no_fast else list(NETS)
     if args.theory:
@@ -810,6 +834,8 @@ def validate(args, parser):
         if int(round(f * args.n_old)) < 1 or int(round(f * args.n_old)) >= args.n_old:
             parser.error(f"--retrain-fraction/--fractions value {f:g} leaves no retrained or no unretrained case "
                          f"out of {args.n_old}")
+    if args.theory and args.fast_grid:
+        parser.error("--theory and --fast-grid are separate runs; give one of them")
     if args.theory and args.theory_k >= args.theory_m:
         parser.error("--theory-k must be smaller than --theory-m")
 
@@ -901,11 +927,11 @@ def headline_lines(res, cfg, seeds):
     for ni, n in enumerate(res["nets"]):
         for f in (cfg["retrain_fraction"], cfg["compare_fraction"]):
             fj = fr.index(f)
-            v = lambda k: float(np.nanmean(res[k][ni, :, fj]))
-            w = lambda k: float(np.nanmean(res[k][ni]))
-            c = lambda k: float(np.nanmean(res[k][ni, :, 0]))
+            v = lambda k: float(_nanmean(res[k][ni, :, fj]))
+            w = lambda k: float(_nanmean(res[k][ni]))
+            c = lambda k: float(_nanmean(res[k][ni, :, 0]))
             lines.append(
-                f"[{tag}] {n:9s} rehearse {f:4.0%}: ratio1 {np.nanmedian(res['transfer_ratio_first_sweep'][ni, :, fj]):.3f}"
+                f"[{tag}] {n:9s} rehearse {f:4.0%}: ratio1 {_nanmedian(res['transfer_ratio_first_sweep'][ni, :, fj]):.3f}"
                 f" | old {w('err_old_after_stage1'):.4f} -> blurred {w('err_old_after_interference'):.4f}"
                 f" -> unretrained {v('err_unretrained_after_deblur'):.4f} -> decayed {v('err_unretrained_after_decay'):.4f}"
                 f" | new {w('err_new_after_interference'):.4f} -> {v('err_new_after_deblur'):.4f}"
@@ -939,11 +965,13 @@ def print_sweep(summ, cfg, out):
             out("  Figure 2 mean, sweep " + " ".join(f"{t:6d}" for t in (0, 1, 2, 5, 10, 20) if t < len(r)))
             out("    retrained         " + " ".join(f"{r[t]:6.4f}" for t in (0, 1, 2, 5, 10, 20) if t < len(r)))
             out("    unretrained       " + " ".join(f"{u[t]:6.4f}" for t in (0, 1, 2, 5, 10, 20) if t < len(u)))
-        out("  transfer vs fraction: first-sweep ratio (mean, median-free) | unretrained | new after decay")
+        out("  transfer vs fraction (means over seeds; ratio: median [IQR]): first-sweep ratio | unretrained after"
+            " rehearsal | unretrained after decay | new after rehearsal | new after decay")
         for f, d in s["by_fraction"].items():
-            out(f"    {float(f):4.0%}  {_fmt(d['transfer_ratio_first_sweep']['mean'], 3)} +- "
-                f"{_fmt(d['transfer_ratio_first_sweep']['std'], 3)} | {_fmt(d['err_unretrained_after_deblur']['mean'])}"
-                f" | {_fmt(d['err_new_after_decay']['mean'])}")
+            r = d["transfer_ratio_first_sweep"]
+            out(f"    {float(f):4.0%}  {_fmt(r['median'], 3)} [{_fmt(r['q25'], 3)}, {_fmt(r['q75'], 3)}] | "
+                f"{_fmt(d['err_unretrained_after_deblur']['mean'])} | {_fmt(d['err_unretrained_after_decay']['mean'])} | "
+                f"{_fmt(d['err_new_after_deblur']['mean'])} | {_fmt(d['err_new_after_decay']['mean'])}")
 
 
 GRID_KEYS = ("err_old_after_stage1", "fast_norm_after_stage1", "err_old_after_interference",
@@ -964,7 +992,6 @@ def run_fast_grid(seeds, cfg):
         for k in GRID_KEYS:
             v = res[k][ni] if res[k].ndim == 2 else res[k][ni, :, fj]
             row[k] = describe(v)
-            row[k]["median"] = _f(np.nanmedian(v))
         row["control_err_new_after_decay"] = describe(res["err_new_after_decay"][ni, :, 0])
         row["control_err_old_after_decay"] = describe(res["err_old_after_decay"][ni, :, 0])
         rows.append(row)
@@ -1011,9 +1038,11 @@ def print_theory(th, out):
         "per-step ratio at step " + ", ".join(f"{i}: {rs[i]:.3f}" for i in idx))
     for net, d in th["retraining_net"].items():
         for f, e in d.items():
-            rr = e["ratio_per_sweep_median"]
-            out(f"5.3 10-100-10 net ({net}, rehearse {float(f):.0%}, {len(e['seeds'])} seeds): median per-sweep ratio at sweep "
-                + ", ".join(f"{i}: {_fmt(rr[i], 3)}" for i in (0, 1, 2, 5, 10, len(rr) - 1) if i < len(rr)))
+            rr, cc = e["ratio_per_sweep_median"], e["ratio_cumulative_median"]
+            ii = [i for i in (0, 1, 2, 5, 10, len(rr) - 1) if i < len(rr)]
+            out(f"5.3 10-100-10 net ({net}, rehearse {float(f):.0%}, {len(e['seeds'])} seeds), median over seeds at sweep "
+                + ", ".join(str(i + 1) for i in ii) + ": per-sweep ratio " + ", ".join(_fmt(rr[i], 3) for i in ii)
+                + "; cumulative " + ", ".join(_fmt(cc[i], 3) for i in ii))
     out("4.1 figure-4 geometry: angle | measured fraction of noise directions with positive transfer [ci95] | arc prediction 1-phi/pi")
     for row in th["geometry"]:
         e = row["by_shrink"][0]
@@ -1038,8 +1067,6 @@ def main(argv=None):
     result.update({"seeds": seeds} if args.sweep else {"seed": args.seed})
     result["config"] = {k: v for k, v in cfg.items()}
     try:
-        if args.theory and args.fast_grid:
-            parser.error("--theory and --fast-grid are separate runs; give one of them")
         if args.fast_grid:
             rows = run_fast_grid(seeds, cfg)
             metrics = {"fast_grid": rows}

@@ -19,7 +19,7 @@ SCRIPT = os.path.join(HERE, "fast_weights_deblur.py")
 
 def small_cfg(**kw):
     cfg = dict(n_in=6, n_hid=12, n_out=4, n_old=20, n_new=3, init_scale=0.3, eps_slow=0.02, mom_slow=0.9,
-               eps_fast=0.02, mom_fast=0.0, h=0.01, fast_warmup=10, sweeps1=60, sweeps2=20, sweeps3=5,
+               eps_fast=0.02, mom_fast=0.0, h=0.01, fast_warmup=10, slow_rehearsal_scale=1.0, sweeps1=60, sweeps2=20, sweeps3=5,
                decay_sweeps=30, decay_every=10, retrain_fraction=0.1, compare_fraction=0.5,
                fractions=[0.2], nets=["fast", "slow_only"], no_fast=False)
     cfg.update(kw)
@@ -28,6 +28,10 @@ def small_cfg(**kw):
 
 def default_cfg():
     return fw.config_from_args(fw.build_parser().parse_args([]))
+
+
+def theory_cfg():
+    return fw.config_from_args(fw.build_parser().parse_args(["--theory"]))
 
 
 # ---------------------------------------------------------------- gradients -----------------
@@ -142,7 +146,7 @@ def test_default_protocol_invariants_seed0():
 
 # ---------------------------------------------------------------- theory --------------------
 def test_theory_zero_one_reproduces_943_within_interval():
-    cfg = default_cfg()
+    cfg = theory_cfg()
     cfg.update({"theory_n": 400, "theory_m": 100, "theory_k": 50, "theory_sets": 120, "theory_noise": 100})
     z = fw.theory_01(np.random.default_rng(0), cfg)
     lo, hi = z["ratio_measured"]["ci95"]
@@ -154,8 +158,22 @@ def test_theory_zero_one_reproduces_943_within_interval():
     assert z["cos_measured_minus_eq2"]["ci95"][1] < -0.05
 
 
+def test_theory_ternary_ratio_constant_and_retraining_ratio_falls():
+    cfg = theory_cfg()
+    cfg.update({"theory_ns": [20, 100], "theory_sets": 60, "theory_noise": 50, "theory_p_ternary": 1 / 3,
+                "theory_assoc_per_dim": 1.0, "theory_ternary_fraction": 0.5})
+    rows = fw.theory_ternary(np.random.default_rng(0), cfg)
+    for row in rows:
+        assert abs(row["ratio_measured"]["ratio"] - row["ratio_prediction"]) < 0.03
+        assert abs(row["n_times_eq3"]["mean"] - 1.0) < 0.15          # eq. (3) ~ 1/n
+    cfg.update({"theory_n53": 40, "theory_m": 40, "theory_k": 20, "theory_trials_53": 60, "theory_steps": 30})
+    L = fw.theory_retraining_linear(np.random.default_rng(0), cfg)
+    r = L["ratio_per_step"]
+    assert r[0] > 0.7 and r[-1] < r[0] - 0.2
+
+
 def test_theory_geometry_matches_arc_prediction():
-    cfg = default_cfg()
+    cfg = theory_cfg()
     cfg.update({"theory_trials_geom": 20000, "theory_angles": [30.0, 60.0], "theory_shrink": [1.0]})
     rows = fw.theory_geometry(np.random.default_rng(0), cfg)
     for row in rows:
@@ -212,8 +230,8 @@ def test_divergence_is_a_clean_error(monkeypatch, capsys):
 # ---------------------------------------------------------------- README vs a fresh run ----
 def test_readme_headline_matches_fresh_run():
     readme = open(os.path.join(HERE, "README.md")).read()
-    quoted = [ln.strip() for ln in readme.splitlines() if ln.strip().startswith("[seed 0]")]
-    assert len(quoted) == 4, quoted
+    quoted = [ln.strip() for ln in readme.splitlines() if ln.strip().startswith("[seed 0]")][:4]
+    assert len(quoted) == 4, quoted                     # the --seed 0 block (a --fast-warmup 0 line follows)
     res = getattr(pytest, "fast_seed0", None) or fw.run_protocol([0], default_cfg())
     fresh = [ln.strip() for ln in fw.headline_lines(res, default_cfg(), [0])]
     assert quoted == fresh
