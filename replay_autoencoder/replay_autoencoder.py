@@ -346,8 +346,7 @@ def fixed_point_analysis(params, rngs, n_starts, tol, max_iter):
     stable = conv & (rho < 1.0)
     near = nearest_item(fp)
     item_attr = stable[:, :N_ITEMS] & (near[:, :N_ITEMS] == np.arange(N_ITEMS))
-    same = 1e3 * tol if tol > 0 else 1e-6
-    same = max(same, 1e-6)
+    same = max(1e3 * tol, 1e-6)        # stable fixed points closer than this are one
     n_distinct, n_spurious = [], []
     for r in range(R):
         items_fp = distinct_points(fp[r, :N_ITEMS][stable[r, :N_ITEMS]], same)
@@ -916,6 +915,17 @@ def headline_scalars(metrics):
         for s, v in metrics["student_item_loss"][key].items():
             out[f"{key}.student_item_loss.{'noise' if s != 'mu=0,sigma=0' else 'no_noise'}"] = \
                 v["mean_over_items"]
+        if "sigma_sweep" in metrics:
+            sw = metrics["sigma_sweep"][key]
+            out[f"{key}.best_sigma_at_mu0"] = metrics["best_sigma_at_mu0"][key]
+            for name in ("sigma_best_hierarchy", "sigma_best_item_loss", "sigma_best_completion"):
+                out[f"{key}.{name}"] = sw[name]
+            best = int(np.argmax([v["mean"] for v in sw["hierarchy_score"]]))
+            out[f"{key}.hierarchy_score_max"] = sw["hierarchy_score"][best]["mean"]
+            if metrics["best_sigma_at_mu0"][key] in sw["sigmas"]:
+                k = sw["sigmas"].index(metrics["best_sigma_at_mu0"][key])
+                out[f"{key}.hierarchy_score_at_transition_optimum"] = \
+                    sw["hierarchy_score"][k]["mean"]
     return out
 
 
@@ -942,16 +952,19 @@ def main(argv=None):
                         print(f"--- seed {s} ---")
                     m, _ = run_study(s, cfg, quiet=args.quiet)
                     per_seed.append({"seed": s, **headline_scalars(m)})
-                keys = [k for k in per_seed[0] if k != "seed"]
-                summary = {k: interval([p[k] for p in per_seed]) for k in keys}
+                keys = list(dict.fromkeys(k for p in per_seed for k in p if k != "seed"))
+                summary = {k: interval([p[k] for p in per_seed if p.get(k) is not None])
+                           for k in keys}
                 result = {"experiment": "replay_autoencoder", "seeds": list(range(args.sweep)),
                           "config": cfg, "metrics": {k: summary[k]["mean"] for k in keys},
                           "per_seed": per_seed, "summary": summary}
                 if not args.quiet:
-                    print(f"summary over seeds 0..{args.sweep - 1} (mean, std, min, max, 95% CI):")
+                    print(f"summary over seeds 0..{args.sweep - 1} "
+                          "(mean, std, min, max, 95% CI):")
                     for k, v in summary.items():
-                        print(f"  {k}: {v['mean']:.4g} {v['std']:.3g} {v['min']:.4g} {v['max']:.4g}"
-                              f" [{v['ci95'][0]:.4g}, {v['ci95'][1]:.4g}]")
+                        if v["n"]:
+                            print(f"  {k}: {v['mean']:.4g} {v['std']:.3g} {v['min']:.4g} "
+                                  f"{v['max']:.4g} [{v['ci95'][0]:.4g}, {v['ci95'][1]:.4g}]")
     except DivergenceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
