@@ -203,6 +203,18 @@ def test_replay_batched_equals_separate_and_stays_in_unit_cube():
     assert np.allclose(out1[0, 0], x)
 
 
+def test_student_rows_do_not_depend_on_the_other_noise_levels():
+    cfg = small_cfg()
+    teacher, _ = ra.train_teachers(0, 4, 40, cfg, [0, 1])
+    both = ra.train_students(0, 4, teacher, cfg, [0, 1], [(0.0, 0.0), (0.0, 0.5)])
+    one = ra.train_students(0, 4, teacher, cfg, [0, 1], [(0.0, 0.5)])
+    assert np.allclose(both["states"][:, 1], one["states"][:, 0], rtol=0, atol=1e-12)
+    for k in ("item_loss", "completion_loss", "hierarchy_score"):
+        assert np.allclose(both["quality"][k][1], one["quality"][k][0], rtol=0, atol=1e-10)
+    # and noise changes the replayed patterns
+    assert not np.allclose(both["states"][:, 0], both["states"][:, 1])
+
+
 def test_fixed_points_of_a_trained_model_are_fixed_and_classified():
     params, _ = ra.train_teachers(0, 8, 300, small_cfg(), [0])
     fp = ra.fixed_point_analysis(params, ra.run_rngs(0, 8, "fixed_points", [0]), 20,
