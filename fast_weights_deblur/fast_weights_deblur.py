@@ -322,6 +322,8 @@ def run_protocol(seeds, cfg, keep_trace=False):
     om3, nm3 = rep(old_mask), rep(new_mask)
     hp3 = hp_for(S * F)
     hp3["eps_slow"] = hp3["eps_slow"] * cfg["slow_rehearsal_scale"]   # 1.0 = the paper's rule
+    if cfg.get("rehearsal_mom_slow") is not None:                        # default: the same alpha
+        hp3["mom_slow"] = np.full(B, cfg["rehearsal_mom_slow"])
     trace3 = {k: [] for k in keys} if keep_trace else None
     ce3 = train_stage(state, X3, D3, m_retr, cfg["sweeps3"], hp3, trace3, om3, nm3, "stage 3",
                       keep_case_errors=True)          # (T3+1, B, P)
@@ -692,18 +694,21 @@ def run_theory(seed, cfg):
            "retraining_linear": theory_retraining_linear(rng, cfg), "geometry": theory_geometry(rng, cfg)}
     net_seeds = list(range(cfg["theory_net_seeds"]))
     ncfg = dict(cfg, nets=["slow_only"] + (["fast"] if not cfg["no_fast"] else []))
-    res = run_protocol(net_seeds, ncfg)
-    fr = res["fractions"]
-    out["retraining_net"] = {}
-    for ni, net in enumerate(res["nets"]):
-        d = {}
-        for f in (cfg["retrain_fraction"], cfg["compare_fraction"]):
-            a = res["transfer_ratio_per_sweep"][ni, :, fr.index(f)]
-            c = res["transfer_ratio_cumulative"][ni, :, fr.index(f)]
-            d["%g" % f] = {"ratio_per_sweep_mean": _f(_nanmean(a, 0)), "ratio_per_sweep_median": _f(_nanmedian(a, 0)),
-                           "ratio_cumulative_mean": _f(_nanmean(c, 0)),
-                           "ratio_cumulative_median": _f(_nanmedian(c, 0)), "seeds": net_seeds}
-        out["retraining_net"][net] = d
+    # as configured (paper: slow momentum .9 in rehearsal), and with no slow momentum in rehearsal
+    for key, mom in (("retraining_net", cfg.get("rehearsal_mom_slow")), ("retraining_net_no_momentum", 0.0)):
+        res = run_protocol(net_seeds, dict(ncfg, rehearsal_mom_slow=mom))
+        fr = res["fractions"]
+        out[key] = {}
+        for ni, net in enumerate(res["nets"]):
+            d = {}
+            for f in (cfg["retrain_fraction"], cfg["compare_fraction"]):
+                a = res["transfer_ratio_per_sweep"][ni, :, fr.index(f)]
+                c = res["transfer_ratio_cumulative"][ni, :, fr.index(f)]
+                d["%g" % f] = {"ratio_per_sweep_mean": _f(_nanmean(a, 0)),
+                               "ratio_per_sweep_median": _f(_nanmedian(a, 0)),
+                               "ratio_cumulative_mean": _f(_nanmean(c, 0)),
+                               "ratio_cumulative_median": _f(_nanmedian(c, 0)), "seeds": net_seeds}
+            out[key][net] = d
     return out
 
 
@@ -770,6 +775,8 @@ def build_parser():
       help="first stage-1 sweeps during which the fast weights do not learn (not in the paper)")
     a("--slow-rehearsal-scale", type=_float_in(0, 10), default=1.0,
       help="multiplies the slow epsilon during stage 3 only (1 = paper; 0 = only fast weights rehearse)")
+    a("--rehearsal-mom-slow", type=_float_in(0, 1, hi_open=True), default=None,
+      help="slow momentum during stage 3 only (default: --mom-slow)")
     a("--sweeps1", type=_int_ge(0), default=SWEEPS_1, help="stage 1 sweeps on the old associations")
     a("--sweeps2", type=_int_ge(0), default=SWEEPS_2, help="stage 2 sweeps on the new associations")
     a("--sweeps3", type=_int_ge(1), default=SWEEPS_3, help="stage 3 rehearsal sweeps")
@@ -817,7 +824,7 @@ def build_parser():
 def config_from_args(args):
     cfg = {k: getattr(args, k) for k in (
         "n_in", "n_hid", "n_out", "n_old", "n_new", "init_scale", "eps_slow", "mom_slow", "eps_fast",
-        "mom_fast", "h", "fast_warmup", "slow_rehearsal_scale", "sweeps1", "sweeps2", "sweeps3", "decay_sweeps", "decay_every", "retrain_fraction",
+        "mom_fast", "h", "fast_warmup", "slow_rehearsal_scale", "rehearsal_mom_slow", "sweeps1", "sweeps2", "sweeps3", "decay_sweeps", "decay_every", "retrain_fraction",
         "compare_fraction", "fractions", "no_fast")}
     cfg["nets"] = ["slow_only"] if args.no_fast else list(NETS)
     if args.theory:
@@ -834,6 +841,8 @@ def validate(args, parser):
         if int(round(f * args.n_old)) < 1 or int(round(f * args.n_old)) >= args.n_old:
             parser.error(f"--retrain-fraction/--fractions value {f:g} leaves no retrained or no unretrained case "
                          f"out of {args.n_old}")
+    if args.theory and args.sweep:
+        parser.error("--theory uses --seed (and --theory-net-seeds for the 10-100-10 net), not --sweep")
     if args.theory and args.fast_grid:
         parser.error("--theory and --fast-grid are separate runs; give one of them")
     if args.theory and args.theory_k >= args.theory_m:
@@ -847,6 +856,7 @@ def write_json_atomic(path, obj):
         with os.fdopen(fd, "w") as fh:
             json.dump(obj, fh, indent=1, sort_keys=False)
             fh.write("\n")
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -1036,13 +1046,15 @@ def print_theory(th, out):
     idx = [i for i in (0, 1, 2, 5, 10, 20, len(rs) - 1) if i < len(rs)]
     out(f"5.3 linear net (n={L['n_inputs']}, retrain {L['n_retrained']} of {L['n_associations']}, {L['trials']} problems): "
         "per-step ratio at step " + ", ".join(f"{i}: {rs[i]:.3f}" for i in idx))
-    for net, d in th["retraining_net"].items():
-        for f, e in d.items():
-            rr, cc = e["ratio_per_sweep_median"], e["ratio_cumulative_median"]
-            ii = [i for i in (0, 1, 2, 5, 10, len(rr) - 1) if i < len(rr)]
-            out(f"5.3 10-100-10 net ({net}, rehearse {float(f):.0%}, {len(e['seeds'])} seeds), median over seeds at sweep "
-                + ", ".join(str(i + 1) for i in ii) + ": per-sweep ratio " + ", ".join(_fmt(rr[i], 3) for i in ii)
-                + "; cumulative " + ", ".join(_fmt(cc[i], 3) for i in ii))
+    for key, tag in (("retraining_net", "slow momentum as configured"), ("retraining_net_no_momentum",
+                                                                         "no slow momentum in rehearsal")):
+        for net, d in th[key].items():
+            for f, e in d.items():
+                rr, cc = e["ratio_per_sweep_median"], e["ratio_cumulative_median"]
+                ii = [i for i in (0, 1, 2, 5, 10, len(rr) - 1) if i < len(rr)]
+                out(f"5.3 10-100-10 net ({net}, {tag}, rehearse {float(f):.0%}, {len(e['seeds'])} seeds), median at "
+                    "sweep " + ", ".join(str(i + 1) for i in ii) + ": per-sweep ratio "
+                    + ", ".join(_fmt(rr[i], 3) for i in ii) + "; cumulative " + ", ".join(_fmt(cc[i], 3) for i in ii))
     out("4.1 figure-4 geometry: angle | measured fraction of noise directions with positive transfer [ci95] | arc prediction 1-phi/pi")
     for row in th["geometry"]:
         e = row["by_shrink"][0]
@@ -1072,7 +1084,7 @@ def main(argv=None):
             metrics = {"fast_grid": rows}
             print_fast_grid(rows, cfg, print)
         elif args.theory:
-            th = run_theory(args.seed if not args.sweep else 0, cfg)
+            th = run_theory(args.seed, cfg)
             metrics = {"theory": th}
             print_theory(th, print)
         else:

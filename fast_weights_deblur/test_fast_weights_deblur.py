@@ -19,7 +19,8 @@ SCRIPT = os.path.join(HERE, "fast_weights_deblur.py")
 
 def small_cfg(**kw):
     cfg = dict(n_in=6, n_hid=12, n_out=4, n_old=20, n_new=3, init_scale=0.3, eps_slow=0.02, mom_slow=0.9,
-               eps_fast=0.02, mom_fast=0.0, h=0.01, fast_warmup=10, slow_rehearsal_scale=1.0, sweeps1=60, sweeps2=20, sweeps3=5,
+               eps_fast=0.02, mom_fast=0.0, h=0.01, fast_warmup=10, slow_rehearsal_scale=1.0,
+               rehearsal_mom_slow=None, sweeps1=60, sweeps2=20, sweeps3=5,
                decay_sweeps=30, decay_every=10, retrain_fraction=0.1, compare_fraction=0.5,
                fractions=[0.2], nets=["fast", "slow_only"], no_fast=False)
     cfg.update(kw)
