@@ -9,11 +9,14 @@ Running it prints, for the fast-weight net and the slow-only net side by side:
   * the error per output unit after each stage (old 100, new 5, retrained, unretrained subsets),
   * the Figure-2 curves (retrained vs unretrained error per rehearsal sweep) and the transfer
     ratio (unretrained improvement / retrained improvement), first sweep and cumulative,
-  * the error on the old and the new associations after the fast weights have decayed,
-  * a table over retrained fractions (5% .. 90%).
+  * the error on the old and the new associations after the fast weights have decayed, beside a
+    no-rehearsal control (same stages, nothing rehearsed),
+  * a table over retrained fractions (5% .. 90%),
+  * the headline lines "[seed S] net rehearse F: ratio1 ... | old ... | new ..." (quoted in README).
 With --sweep N it runs seeds 0..N-1 as one batched computation and prints mean, std, min, max and
 a 95% interval of every scalar. With --theory it instead checks the paper's analysis (sections
 4.1, 5.1, 5.2, 5.3) by simulation and prints measured vs predicted values with 95% intervals.
+With --fast-grid it prints the results over a grid of fast-weight epsilon and alpha.
 
 "Error per output unit" is E / (cases x output units) with E = 1/2 sum (y - d)^2.
 """
@@ -727,6 +730,15 @@ def _int_ge(lo):
     return f
 
 
+def _int_in(lo, hi):
+    def f(s):
+        v = _int_ge(lo)(s)
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{lo}, {hi}], got {v}")
+        return v
+    return f
+
+
 def _float_in(lo, hi, lo_open=False, hi_open=False):
     def f(s):
         try:
@@ -760,7 +772,7 @@ def build_parser():
     a("--quiet", action="store_true", help="print only the headline lines")
     a("--theory", action="store_true", help="check the paper's analysis (sections 4.1, 5.1-5.3) by simulation")
     a("--no-fast", action="store_true", help="run only the slow-only network (no fast weights)")
-    a("--n-in", type=_int_ge(2), default=N_IN, help="input units (inputs are distinct n-bit codes)")
+    a("--n-in", type=_int_in(2, 20), default=N_IN, help="input units (inputs are distinct n-bit codes)")
     a("--n-hid", type=_int_ge(1), default=N_HID, help="hidden units")
     a("--n-out", type=_int_ge(1), default=N_OUT, help="output units")
     a("--n-old", type=_int_ge(2), default=N_OLD, help="old associations (stage 1)")
@@ -835,7 +847,7 @@ def config_from_args(args):
 
 
 def validate(args, parser):
-    if args.n_old + args.n_new > 2 ** min(args.n_in, 30):
+    if args.n_old + args.n_new > 2 ** args.n_in:
         parser.error(f"--n-old + --n-new ({args.n_old + args.n_new}) exceeds the 2**--n-in distinct inputs")
     for f in [args.retrain_fraction, args.compare_fraction] + list(args.fractions):
         if int(round(f * args.n_old)) < 1 or int(round(f * args.n_old)) >= args.n_old:
