@@ -10,13 +10,14 @@ A run stops at the first sweep where every |y - d| < --tolerance (0.2), or at
 
 What running it prints:
   --seed S            one run: sweeps to solve (all 64 on the right side of 0.5)
-                      and to tolerance, final error, the learned weights, the
-                      mirror-pair weight ratios, and why no asymmetric vector
-                      cancels (add --explain for every pattern's hidden net input).
+                      and to tolerance, final error, how long the output unit sat
+                      saturated, the weights along the way, the learned weights and
+                      mirror-pair ratios, and why no asymmetric vector cancels
+                      (add --explain for every pattern's hidden net input).
   --sweep N           seeds 0..N-1 as ONE batched array computation: solve rate,
                       sweeps-to-solve quartiles beside the paper and the public
                       Octave replication, which solution the solved runs found,
-                      where the failures are stuck.
+                      where the failures are stuck, time spent saturated.
   --grid              solve rate and median sweeps over an eps x alpha grid,
                       for both input codings (0/1 and -1/+1).
   --json PATH         writes config, metrics (and per_seed/summary) as JSON.
@@ -200,8 +201,9 @@ def train(seeds, coding=CODING, lr=LR, momentum=MOMENTUM, init_range=INIT_RANGE,
     lr and momentum may be scalars or arrays with one value per seed (used by the grid).
     Each seed stops (and its state is frozen) at its first sweep with every |y-d| <
     tolerance, or at max_sweeps; finished seeds are dropped from the working arrays.
-    With trace_every > 0, records E and n_correct at every sweep and the weights every
-    trace_every sweeps (meant for a handful of seeds).
+    Also counts, per seed, the sweeps with the output saturated off (every y < DEAD_OUTPUT).
+    With trace_every > 0, records E, n_correct and the largest output at every sweep and
+    the weights every trace_every sweeps (meant for a handful of seeds).
     """
     seeds = [int(s) for s in seeds]
     S = len(seeds)
