@@ -236,3 +236,20 @@ def test_readme_sweep100_matches_fresh_run():
     lines = vs.format_summary(vs.summarize(per_seed, vs.MAX_SWEEPS), "01")
     block = _readme_block("sweep100")
     assert [ln for ln in block if not ln.startswith("wallclock")] == lines
+
+
+# ---------------------------------------------------------------- figure scripts (small settings)
+def test_figure_and_gif_scripts_write_into_outdir(tmp_path):
+    import make_vector_symmetry_gif as gif
+    import visualize_vector_symmetry as viz
+    assert viz.main(["--seed", "1", "--outdir", str(tmp_path), "--max-sweeps", "300",
+                     "--sweep-seeds", "5", "--grid-seeds", "1", "--contrast-seeds", "2"]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {"training_curves.png", "hinton_weights.png", "hidden_net_inputs.png",
+                     "sweep_histogram.png", "grid_heatmap.png"}
+    assert gif.main(["--seed", "1", "--outdir", str(tmp_path), "--max-sweeps", "200",
+                     "--frames", "3"]) == 0
+    import imageio.v3 as iio
+    frames = iio.imread(tmp_path / "vector_symmetry.gif", index=None)
+    assert frames.shape[0] == 3 and frames.ndim == 4
+    assert not [p for p in tmp_path.iterdir() if "tmp" in p.name]

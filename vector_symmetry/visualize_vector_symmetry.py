@@ -208,9 +208,14 @@ def main(argv=None):
         assert all(c >= 0 for c in contrast)
     except (ValueError, AssertionError):
         p.error("--contrast-seeds must be comma-separated integers >= 0")
-    os.makedirs(args.outdir, exist_ok=True)
+    try:
+        os.makedirs(args.outdir, exist_ok=True)
+    except OSError as e:
+        p.error(f"--outdir {args.outdir}: {e.strerror}")
     if not os.access(args.outdir, os.W_OK):
         p.error(f"--outdir {args.outdir} is not writable")
+    if args.grid_json and not os.path.isfile(args.grid_json):
+        p.error(f"--grid-json {args.grid_json} does not exist")
     skip = set(args.skip.split(","))
     out = vs.train([args.seed], coding=args.coding, max_sweeps=args.max_sweeps)
     if "training_curves" not in skip:
