@@ -394,6 +394,10 @@ def run_protocol(seeds, cfg, keep_trace=False):
         res["trace12"] = {k: shape_ns(np.stack(v, axis=1)) for k, v in trace.items()}
         res["trace34"] = {k: shape_nsf(np.stack(v, axis=1)) for k, v in trace3.items()}
         res["n12"] = cfg["sweeps1"] + cfg["sweeps2"] + 2
+        # hidden->output weight changes, for Hinton diagrams: stage-2 blur, stage-3 slow and fast
+        res["W2_blur"] = shape_nsf(blur[2])
+        res["W2_rehearsal_slow"] = shape_nsf(dslow[2])
+        res["W2_rehearsal_fast"] = shape_nsf(dfast[2])
     return res
 
 

@@ -5,6 +5,7 @@ figure2.png               the paper's Figure 2: retrained vs unretrained error o
 stages.png                one seed through the four stages: old/new error and slow/fast/effective norms
 decay.png                 stage 4: old and new error as the fast weights decay, with the no-rehearsal control
 transfer_vs_fraction.png  first-sweep transfer ratio, deblurred error and surviving new associations vs fraction
+hinton_rehearsal_vs_blur.png  Hinton diagrams: the stage-3 weight change (fast, slow) against minus the blur
 theory_cosine_ratio.png   sections 5.1 and 5.2 by simulation (cosines and ratios against the paper)
 theory_retraining.png     section 5.3: the ratio as retraining proceeds (linear net and 10-100-10 net)
 theory_geometry.png       section 4.1 / figure 4: circle, arcs and the measured fraction of positive transfer
@@ -161,6 +162,43 @@ def fig_fraction(res, cfg, outdir):
     save(fig, outdir, "transfer_vs_fraction.png")
 
 
+def hinton(ax, W, title, vmax):
+    """Hinton diagram: square area = |w| / vmax, red = positive, blue = negative."""
+    ax.set_facecolor("0.92")
+    rows, cols = W.shape
+    for (i, j), w in np.ndenumerate(W):
+        side = np.sqrt(min(abs(w) / vmax, 1.0)) * 0.95
+        ax.add_patch(plt.Rectangle((j - side / 2, i - side / 2), side, side,
+                                   color="tab:red" if w > 0 else "tab:blue", lw=0))
+    ax.set_xlim(-0.6, cols - 0.4)
+    ax.set_ylim(rows - 0.4, -0.6)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=9)
+
+
+def fig_hinton(res, cfg, outdir, si=0, n_hidden=25):
+    """Hidden->output weights (first n_hidden hidden units x 10 outputs), seed index si, fast net:
+    minus the stage-2 change (what deblurring would undo) beside the stage-3 changes."""
+    if "fast" not in res["nets"]:
+        return
+    ni, fj = res["nets"].index("fast"), res["fractions"].index(cfg["retrain_fraction"])
+    mats = [-res["W2_blur"][ni, si, fj][:n_hidden].T,
+            res["W2_rehearsal_slow"][ni, si, fj][:n_hidden].T + res["W2_rehearsal_fast"][ni, si, fj][:n_hidden].T,
+            res["W2_rehearsal_fast"][ni, si, fj][:n_hidden].T,
+            res["W2_rehearsal_slow"][ni, si, fj][:n_hidden].T]
+    titles = ["minus the stage-2 change (the blur, undone)", "stage-3 change, effective (fast + slow)",
+              "stage-3 change held in the fast weights", "stage-3 change held in the slow weights"]
+    vmax = max(np.abs(m).max() for m in mats)
+    fig, axes = plt.subplots(2, 2, figsize=(13, 4.6))
+    for ax, m, t in zip(axes.ravel(), mats, titles):
+        hinton(ax, m, t, vmax)
+    fig.suptitle(f"hidden->output weights (first {n_hidden} hidden units x 10 outputs), seed index {si}, "
+                 f"rehearse {cfg['retrain_fraction']:.0%}; red +, blue -", fontsize=10)
+    save(fig, outdir, "hinton_rehearsal_vs_blur.png")
+
+
 def fig_theory(th, outdir):
     z = th["zero_one"]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
@@ -283,6 +321,7 @@ def main(argv=None):
     fig_stages(res, cfg, args.outdir)
     fig_decay(res, cfg, args.outdir)
     fig_fraction(res, cfg, args.outdir)
+    fig_hinton(res, cfg, args.outdir)
     if not args.no_theory:
         tcfg = fw.config_from_args(fw.build_parser().parse_args(["--theory", "--theory-net-seeds", str(args.n_seeds)]))
         fig_theory(fw.run_theory(args.seed, tcfg), args.outdir)
