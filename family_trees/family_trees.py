@@ -513,6 +513,8 @@ def summarize_cv(tested, train_ok, data):
     per_seed_acc = tested.mean(axis=1)
     out = {"cv_correct_per_seed": tested.sum(axis=1).tolist(),
            "cv_accuracy": float(tested.mean()),
+           "test_correct": float(tested.mean() * len(data["names"]) / train_ok.shape[1]),
+           "train_correct": float(train_ok.mean()),
            "cv_accuracy_per_seed": describe(per_seed_acc),
            "train_correct_per_fold": describe(train_ok.ravel()),
            "per_relation": {r: {"correct": int(tested[:, rel == i].sum()),

@@ -273,3 +273,23 @@ def test_readme_rescued_cv_seed0_matches_fresh_run():
     r = run_cli("--cv", "--quiet", *RESCUE)
     got = [x for x in r.stdout.splitlines() if not x.startswith(("family trees:", "wall-clock"))]
     assert got == _block(_readme(), "<!-- cv0 -->")
+
+
+# ---------------------------------------------------------------- figure scripts (smoke)
+
+def test_gif_script_writes_gif(tmp_path):
+    r = subprocess.run([sys.executable, os.path.join(HERE, "make_family_trees_gif.py"),
+                        "--outdir", str(tmp_path), "--every", "750"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "family_trees.gif").stat().st_size > 1000
+    assert sorted(os.listdir(tmp_path)) == ["family_trees.gif"]      # no temp file left
+
+
+def test_figure_script_bad_outdir_exit_2(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = subprocess.run([sys.executable, os.path.join(HERE, "visualize_family_trees.py"),
+                        "--outdir", str(blocker / "sub")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "--outdir" in r.stderr

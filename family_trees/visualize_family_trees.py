@@ -206,7 +206,10 @@ def main(argv=None):
     p.add_argument("--cv-seeds", type=ft._int_min(1, "--cv-seeds"), default=10,
                    help="CV repeats for the CV figures")
     a = p.parse_args(argv)
-    os.makedirs(a.outdir, exist_ok=True)
+    try:
+        os.makedirs(a.outdir, exist_ok=True)
+    except OSError as exc:
+        p.error(f"argument --outdir: cannot create {a.outdir}: {exc.strerror or exc}")
     if not os.access(a.outdir, os.W_OK):
         p.error(f"argument --outdir: {a.outdir} is not writable")
     data = ft.build_dataset()
