@@ -732,7 +732,9 @@ def run_protocol(cfg, seeds, data, do_cv, say):
         tested, train_ok = run_cv(seeds, cfg, data)
         cv = summarize_cv(tested, train_ok, data)
         report_cv(cv, len(seeds), say)
-        return cv, None, None
+        per_seed = [{"seed": int(s), "cv_correct": int(n)}
+                    for s, n in zip(seeds, cv["cv_correct_per_seed"])]
+        return cv, per_seed, {"cv_accuracy_per_seed": cv["cv_accuracy_per_seed"]}
     per_seed, extra = run_split(seeds, cfg, data)
     if len(seeds) == 1:
         report_single(per_seed[0], say)
@@ -787,9 +789,10 @@ def main(argv=None):
                 results[label] = {"config_overrides": over, "metrics": metrics,
                                   "wallclock_s": round(time.perf_counter() - ts, 3)}
                 score = (metrics["cv_correct_per_seed"] if a.cv
-                         else [m["test_correct"] for m in per_seed])
+                         else [m["test_correct"] for m in per_seed] if per_seed
+                         else [metrics["test_correct"]])
                 if label == ABLATIONS[0][0]:
-                    base = score
+                    base, base_per_seed, base_summ = score, per_seed, summ
                 elif len(seeds) > 1:
                     diff = describe(np.subtract(score, base))
                     results[label]["paired_diff_vs_baseline"] = diff
@@ -800,10 +803,12 @@ def main(argv=None):
                     results[label]["summary"] = summ
             out = {"experiment": "family_trees", "mode": mode + "+ablations", "config": cfg,
                    "metrics": results[ABLATIONS[0][0]]["metrics"], "ablations": results}
+            if len(seeds) > 1:
+                out["per_seed"], out["summary"] = base_per_seed, base_summ
         else:
             metrics, per_seed, summ = run_protocol(cfg, seeds, data, a.cv, say)
             out = {"experiment": "family_trees", "mode": mode, "config": cfg, "metrics": metrics}
-            if per_seed is not None:
+            if len(seeds) > 1:
                 out["per_seed"], out["summary"] = per_seed, summ
     except Diverged as exc:
         print(f"error: {exc}; try a smaller --eps2 or --eps1", file=sys.stderr)

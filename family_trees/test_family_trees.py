@@ -293,3 +293,16 @@ def test_figure_script_bad_outdir_exit_2(tmp_path):
                         "--outdir", str(blocker / "sub")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "--outdir" in r.stderr
+
+
+@pytest.mark.parametrize("extra", [[], ["--sweep", "2"], ["--cv", "--sweep", "2"]])
+def test_ablation_and_cv_modes_run(tmp_path, extra):
+    out = tmp_path / "o.json"
+    assert ft.main(["--ablations", "--sweeps", "8", "--quiet", "--json", str(out)] + extra) == 0
+    j = json.loads(out.read_text())
+    assert [k for k in j["ablations"]] == [label for label, _ in ft.ABLATIONS]
+    if "--sweep" in extra:
+        assert "paired_diff_vs_baseline" in j["ablations"]["no weight decay"]
+        assert len(j["per_seed"]) == 2
+    if "--cv" in extra:
+        assert sum(j["metrics"]["per_case_correct"].values()) == sum(j["metrics"]["cv_correct_per_seed"])
