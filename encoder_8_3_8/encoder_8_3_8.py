@@ -404,8 +404,9 @@ def train_boltzmann(seeds, cfg, record=False, snapshot_every=0):
             dW = cfg["bm_step"] * np.sign(diff)
         else:
             dW = cfg["bm_lr"] * diff
-        W[act] += dW * mask
-        b[act] += np.diagonal(dW, axis1=1, axis2=2)  # thresholds: weights from an always-on unit
+        keep = 1.0 - cfg["bm_decay"]             # optional weight decay (0 = none, the default)
+        W[act] = (W[act] + dW * mask) * keep
+        b[act] = (b[act] + np.diagonal(dW, axis1=1, axis2=2)) * keep   # thresholds
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             raise DivergenceError("Boltzmann weights became non-finite; lower --bm-lr")
         evaluate(cycle)
@@ -552,6 +553,13 @@ def collision_geometry(runs, h):
     return out
 
 
+def constant_units(H, tol=0.1):
+    """Hidden units whose activation varies by less than tol over the patterns
+    (they carry no code bit)."""
+    H = np.asarray(H, float)
+    return int((H.max(0) - H.min(0) < tol).sum())
+
+
 def per_seed_metrics(res, s, cfg):
     solved = bool(res["solved"][s])
     H = res["H"][s]
@@ -595,6 +603,8 @@ def summarize(per_seed, cfg):
            "colliding_pair_uniformity": uniformity_test([r["colliding_pairs"] for r in unsolved],
                                                         n, cfg["mc_reps"], rng),
            "shared_to_empty_corner": hamming_structure(codes_rows, h, cfg["mc_reps"], rng),
+           "constant_hidden_units": {str(v): c for v, c in zip(*np.unique(
+               [constant_units(r["hidden_activations"]) for r in per_seed], return_counts=True))},
            "collision_geometry": collision_geometry(
                [(r["code_table"], r["hidden_activations"], r["colliding_pairs"]) for r in unsolved], h),
 }
@@ -746,6 +756,8 @@ def build_parser():
                    help="noisy clamping: P(a clamped off-unit is turned on)")
     g.add_argument("--bm-intra", type=_int(0), default=1, choices=[0, 1],
                    help="1: connections within V1, within V2 and within H")
+    g.add_argument("--bm-decay", type=_float(0, 1, hi_open=True), default=0.0,
+                   help="weight decay: every weight and threshold times (1 - d) after each step")
     g.add_argument("--bm-init-scale", type=_float(0), default=0.0,
                    help="initial weights U(-s, s) (0: all weights start at zero)")
     g.add_argument("--bm-eval-T", type=_float(0), default=0.0,
@@ -784,7 +796,7 @@ def config_of(a):
             "restarts": a.restarts, "plateau": a.plateau, "bm_cycles": a.bm_cycles,
             "bm_schedule": a.bm_schedule, "bm_collect": a.bm_collect, "bm_anneals": a.bm_anneals, "bm_rule": a.bm_rule,
             "bm_step": a.bm_step, "bm_lr": a.bm_lr, "bm_noise_on": a.bm_noise_on,
-            "bm_noise_off": a.bm_noise_off, "bm_intra": a.bm_intra,
+            "bm_noise_off": a.bm_noise_off, "bm_intra": a.bm_intra, "bm_decay": a.bm_decay,
             "bm_init_scale": a.bm_init_scale, "bm_eval_T": a.bm_eval_T,
             "mc_reps": a.mc_reps, "mc_seed": a.mc_seed}
 
@@ -860,6 +872,10 @@ def summary_lines(summ, cfg, wall):
                      f"{hs['observed_by_distance']}, expected "
                      f"[{', '.join(f'{x:.1f}' for x in hs['expected_by_distance'])}]; "
                      f"chi2 = {hs['chi2']:.1f} (df {hs['df']}), Monte Carlo p = {hs['p_monte_carlo']:.3f}")
+    cu = summ["constant_hidden_units"]
+    if set(cu) != {"0"}:
+        lines.append("  seeds by number of constant hidden units (range < 0.1 over patterns): "
+                     + ", ".join(f"{k}: {v}" for k, v in cu.items()))
     g = summ["collision_geometry"]
     if g["pairs"]:
         lines.append(f"  colliding pair geometry: {g['two_edges']} on two different edges from the "

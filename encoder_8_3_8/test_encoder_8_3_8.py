@@ -279,3 +279,11 @@ def test_readme_numbers_match_a_fresh_run():
         m = dict(enc.per_seed_metrics(r, 0, cfg), seed=0)
         for line in strip_wall(enc.single_lines(m, cfg, 0.0)):
             assert line in readme, line
+
+
+def test_readme_tables_match_the_committed_sweep_results():
+    readme = readme_blocks()
+    for block in enc.tables(os.path.join(HERE, "results")).split("\n\n"):
+        assert block.strip() in readme
+    d = json.load(open(os.path.join(HERE, "results", "bp_ce_n8.json")))
+    assert d["summary"]["solved"]["count"] == sum(r["solved"] for r in d["per_seed"])

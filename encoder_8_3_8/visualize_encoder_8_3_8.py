@@ -165,9 +165,10 @@ def fig_sweeps(outdir):
     written = []
     ce, sse, bm = load("bp_ce_n8.json"), load("bp_sse_n8.json"), load("bm_n8.json")
     if ce and sse and bm:
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
-        names = ["backprop CE", "backprop SSE", "Boltzmann\n(this repo)", "AHS 1985\nBoltzmann",
-                 "public backprop\nreproduction"]
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.4))
+        fig.subplots_adjust(wspace=0.3)
+        names = ["backprop\nCE", "backprop\nSSE", "Boltzmann\n(this repo)", "AHS 1985\n(all 8 codes)",
+                 "public\nbackprop"]
         rates, lo, hi = [], [], []
         for d in (ce, sse, bm):
             s = d["summary"]["solved"]
@@ -199,12 +200,13 @@ def fig_sweeps(outdir):
             a2.text(i, m, f"{m:.0f}", ha="center", va="bottom", fontsize=9)
         a2.set_xticks(range(3))
         a2.set_xticklabels(names[:3], fontsize=8)
-        a2.set_ylabel("median epochs / learning cycles to solve (solved runs)")
+        a2.set_ylabel("median epochs or cycles to solve\n(solved runs only)")
         a2.set_ylim(0, 4200)
         written.append(save(fig, outdir, "backprop_vs_boltzmann.png"))
 
     if ce and sse:
-        fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
+        fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+        fig.subplots_adjust(wspace=0.35)
         for ax, d, name in ((axes[0], ce, "CE"), (axes[1], sse, "SSE")):
             u = d["summary"]["colliding_pair_uniformity"]
             M = np.full((8, 8), np.nan)
@@ -213,7 +215,7 @@ def fig_sweeps(outdir):
                 for j in range(i + 1, 8):
                     M[i, j] = u["counts"][k]
                     k += 1
-            im = ax.imshow(M, cmap="Oranges", vmin=0)
+            ax.imshow(M, cmap="Oranges", vmin=0)
             for (i, j), v in np.ndenumerate(M):
                 if not np.isnan(v):
                     ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=8)
@@ -224,12 +226,12 @@ def fig_sweeps(outdir):
             ax.set_title(f"colliding pairs, backprop {name} ({u['n_pairs_counted']} pairs)\n"
                          f"chi2 = {u['chi2']:.1f}, df 27, MC p = {u['p_monte_carlo']:.3f}",
                          fontsize=9)
-            fig.colorbar(im, ax=ax, fraction=0.046)
         ax = axes[2]
         width = 0.2
         sets = [(ce, "backprop CE"), (sse, "backprop SSE")]
-        if bm:
-            sets.append((bm, "Boltzmann"))
+        bmd = load("bm_n8_decay.json")
+        if bmd:
+            sets.append((bmd, "Boltzmann, --bm-decay 0.005"))
         for i, (d, name) in enumerate(sets):
             hs = d["summary"]["shared_to_empty_corner"]
             if hs.get("runs"):
@@ -240,7 +242,7 @@ def fig_sweeps(outdir):
         ax.plot(np.arange(1, 4), frac * hs["runs"], "k_", ms=25, mew=2,
                 label="random empty corner (CE)")
         ax.set_xticks([1, 2, 3])
-        ax.set_xlabel("Hamming distance, shared code -> empty corner")
+        ax.set_xlabel("Hamming distance, shared to empty corner")
         ax.set_ylabel("unsolved runs with 7 codes")
         ax.legend(fontsize=7)
         ax.set_title("where is the free corner?", fontsize=9)
