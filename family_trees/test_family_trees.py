@@ -263,10 +263,11 @@ def test_readme_seed0_matches_fresh_run():
     assert got == _block(_readme(), "<!-- seed0 -->")
 
 
-def test_readme_rescued_sweep10_matches_fresh_run():
-    r = run_cli("--sweep", "10", "--quiet", *RESCUE)
+def test_readme_rescued_sweep50_headline_matches_fresh_run():
+    """The headline: 50 seeds, random splits, rescued settings (one batch, ~7 s CPU)."""
+    r = run_cli("--sweep", "50", "--quiet", *RESCUE)
     got = [x for x in r.stdout.splitlines() if not x.startswith(("family trees:", "wall-clock"))]
-    assert got == _block(_readme(), "<!-- sweep10 -->")
+    assert got == _block(_readme(), "<!-- sweep50 -->")
 
 
 def test_readme_rescued_cv_seed0_matches_fresh_run():
