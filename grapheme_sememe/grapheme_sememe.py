@@ -124,11 +124,13 @@ def draw_damage(rng, cfg, params):
     """Draw the damage for one seed before training (so it does not depend on training length).
 
     zero: boolean mask per damaged array, True = lesioned; noise: unit-variance noise per array
-    (scaled later by noise_scale * RMS of the trained array)."""
+    (scaled later by noise_scale * RMS of the trained array); shrink: nothing random."""
     out = {}
     for k in damaged_names(cfg):
         shape = params[k].shape
-        if cfg["damage"] == "zero":
+        if cfg["damage"] == "shrink":
+            out[k] = np.zeros(shape, dtype=bool)
+        elif cfg["damage"] == "zero":
             out[k] = rng.random(shape) < cfg["fraction"]
         elif cfg["noise_dist"] == "gaussian":
             out[k] = rng.standard_normal(shape)
@@ -151,6 +153,8 @@ def apply_damage(params, damage, cfg):
         if cfg["damage"] == "zero":
             keep[k] = (~d).astype(float)
             new[k] = new[k] * keep[k]
+        elif cfg["damage"] == "shrink":          # decay of every weight towards zero
+            new[k] = new[k] * (1.0 - cfg["shrink"])
         else:
             new[k] = new[k] + cfg["noise_scale"] * rms(params[k]) * d
     return new, keep
@@ -206,9 +210,12 @@ def parse_schedule(text):
     return temps
 
 
-def bm_hidden_prob(p, G, M, temp):
-    """p(h_j = 1 | g, m) at temperature temp; G (S, P, 30), M (S, P, 30) -> (S, P, H)."""
-    return sigmoid((G @ p["W1"] + M @ p["W2"].transpose(0, 2, 1) + p["b1"][:, None, :]) / temp)
+def bm_hidden_prob(p, G, M, temp, GW=None):
+    """p(h_j = 1 | g, m) at temperature temp; G (S, P, 30), M (S, P, 30) -> (S, P, H).
+    GW: precomputed G @ W1 + b1 (the clamped graphemes' input, constant within a phase)."""
+    if GW is None:
+        GW = G @ p["W1"] + p["b1"][:, None, :]
+    return sigmoid((GW + M @ p["W2"].transpose(0, 2, 1)) / temp)
 
 
 def bm_sememe_prob(p, Hs, temp):
@@ -217,14 +224,14 @@ def bm_sememe_prob(p, Hs, temp):
 
 
 def bm_draw(rngs, active, n_sweeps, P, n_units):
-    """Uniform numbers for n_sweeps block-Gibbs sweeps of every seed, one call per seed.
-
-    Seeds that are not active draw nothing, so each seed's stream only depends on its own
-    history (a batched sweep reproduces single runs exactly). -> (sweeps, S, P, n_units)."""
-    U = np.zeros((n_sweeps, len(rngs), P, n_units))
+    """Uniform numbers (float32) for n_sweeps block-Gibbs sweeps plus one row for the initial
+    free states, one call per seed. Seeds that are not active draw nothing, so each seed's
+    stream only depends on its own history (a batched sweep reproduces single runs exactly).
+    -> (n_sweeps + 1, S, P, n_units)."""
+    U = np.zeros((n_sweeps + 1, len(rngs), P, n_units), dtype=np.float32)
     for s, r in enumerate(rngs):
         if active[s]:
-            U[:, s] = r.random((n_sweeps, P, n_units))
+            U[:, s] = r.random((n_sweeps + 1, P, n_units), dtype=np.float32)
     return U
 
 
@@ -232,30 +239,33 @@ def bm_phase(p, G, M_clamp, temps, n_stat, U):
     """One phase of Boltzmann learning by block Gibbs sampling under simulated annealing.
 
     G (S, P, 30) graphemes, always clamped. M_clamp (S, P, 30) clamps the sememes (positive
-    phase) or None leaves them free (negative phase). temps: annealing schedule; then n_stat
-    sweeps at the final temperature collect statistics. Returns the mean of g h^T, h m^T, h, m
-    over patterns and statistic sweeps, and the sememes' mean activity per pattern."""
+    phase) or None leaves them free (negative phase, started from random states). temps:
+    annealing schedule; then n_stat sweeps at the final temperature collect statistics. Each
+    sweep samples all hidden units given (g, m), then (if free) all sememes given h (no
+    connections within a layer, so this is exact Gibbs sampling). Returns the mean of g h^T,
+    h m^T, h, m over patterns and statistic sweeps, and per-pattern mean activities."""
     S, P, n_g = G.shape
     H, n_m = p["W2"].shape[1:]
-    T_final = temps[-1]
     free = M_clamp is None
-    M = (U[0, :, :, H:] < 0.5).astype(float) if free else M_clamp   # free start: random states
-    sum_gh = np.zeros((S, n_g, H))
+    M = (U[0, :, :, H:] < 0.5).astype(float) if free else M_clamp
+    GW = G @ p["W1"] + p["b1"][:, None, :]
     sum_hm = np.zeros((S, H, n_m))
     sum_h = np.zeros((S, P, H))
     sum_m = np.zeros((S, P, n_m))
-    for i, temp in enumerate(list(temps) + [T_final] * n_stat):
-        Hs = (U[i, :, :, :H] < bm_hidden_prob(p, G, M, temp)).astype(float)
+    for i, temp in enumerate(list(temps) + [temps[-1]] * n_stat, start=1):
+        Hs = (U[i, :, :, :H] < bm_hidden_prob(p, G, M, temp, GW)).astype(float)
         if free:
             M = (U[i, :, :, H:] < bm_sememe_prob(p, Hs, temp)).astype(float)
-        if i >= len(temps):
-            sum_gh += G.transpose(0, 2, 1) @ Hs
-            sum_hm += Hs.transpose(0, 2, 1) @ M
+        if i > len(temps):
             sum_h += Hs
-            sum_m += M
-    n = n_stat
-    return {"gh": sum_gh / (n * P), "hm": sum_hm / (n * P), "h": sum_h.sum(1) / (n * P),
-            "m": sum_m.sum(1) / (n * P), "m_mean": sum_m / n, "h_mean": sum_h / n}
+            if free:
+                sum_m += M
+                sum_hm += Hs.transpose(0, 2, 1) @ M
+    h_mean = sum_h / n_stat                                       # (S, P, H)
+    m_mean = sum_m / n_stat if free else M_clamp                  # (S, P, 30)
+    return {"gh": G.transpose(0, 2, 1) @ h_mean / P,              # g is clamped: <g h> = g <h>
+            "hm": (sum_hm / n_stat if free else h_mean.transpose(0, 2, 1) @ M_clamp) / P,
+            "h": h_mean.mean(1), "m": m_mean.mean(1), "m_mean": m_mean, "h_mean": h_mean}
 
 
 def bm_n_sweeps(cfg):
@@ -269,9 +279,9 @@ def bm_grads(p, X, T, cfg, rngs, active):
     free. Returns grads and the negative phase (its sememe means are the current outputs)."""
     P = X.shape[1]
     n = bm_n_sweeps(cfg)
-    U = bm_draw(rngs, active, 2 * n, P, sum(p["W2"].shape[1:]))
-    pos = bm_phase(p, X, T, cfg["bm_temps"], cfg["bm_stat_sweeps"], U[:n])
-    neg = bm_phase(p, X, None, cfg["bm_temps"], cfg["bm_stat_sweeps"], U[n:])
+    U = bm_draw(rngs, active, 2 * n + 1, P, sum(p["W2"].shape[1:]))
+    pos = bm_phase(p, X, T, cfg["bm_temps"], cfg["bm_stat_sweeps"], U[:n + 1])
+    neg = bm_phase(p, X, None, cfg["bm_temps"], cfg["bm_stat_sweeps"], U[n + 1:])
     wd = cfg["weight_decay"]
     grads = {"W1": -(pos["gh"] - neg["gh"]) + wd * p["W1"],
              "W2": -(pos["hm"] - neg["hm"]) + wd * p["W2"],
@@ -569,7 +579,8 @@ def summarize(per_seed):
 # analyses
 # ----------------------------------------------------------------------------------------------
 CONDITIONS = [(a, d, s) for a in ("backprop", "boltzmann")
-              for d in ("noise", "zero", "zero_permanent") for s in ("random", "prototype")]
+              for d in ("noise", "zero", "zero_permanent", "shrink")
+              for s in ("random", "prototype")]
 
 
 def run_conditions(seeds, cfg):
@@ -588,6 +599,7 @@ def run_conditions(seeds, cfg):
         rows.append({"algo": algo, "damage": dmg, "sememes": sem,
                      "recovery_pp": s["recovery_pp"], "peak_recovery_pp": s["peak_recovery_pp"],
                      "frac_recovery_positive": s["frac_recovery_positive"],
+                     "frac_recovery_negative": s["frac_recovery_negative"],
                      "transfer_ratio_pooled": s["transfer_ratio_pooled"],
                      "frac_transfer_positive": s["frac_transfer_positive"],
                      "heldout_bit_acc_post_damage": s["heldout_bit_acc_post_damage"]["mean"],
@@ -600,6 +612,9 @@ def run_conditions(seeds, cfg):
     return rows
 
 
+SIZE_FLAG = {"noise": "noise_scale", "zero": "fraction", "shrink": "shrink"}
+
+
 def run_heatmap(seeds, cfg):
     """Mean recovery (pp) over damage size x relearning length. One batched sweep per damage
     size, run for max(lengths) relearning cycles; shorter lengths are read off the curve."""
@@ -607,7 +622,7 @@ def run_heatmap(seeds, cfg):
     c = dict(cfg, relearn_cycles=max(lengths))
     grid, frac, sgrid, sfrac = [], [], [], []
     for size in cfg["sizes"]:
-        c2 = dict(c, **({"noise_scale": size} if cfg["damage"] == "noise" else {"fraction": size}))
+        c2 = dict(c, **{SIZE_FLAG[cfg["damage"]]: size})
         res = run_batch(seeds, c2)
         h = res["relearn_curve"][:, :, 1]                      # (S, R+1) held-out bit accuracy
         ctl = res["relearn_curve"][:, :, 4]                    # (S, R+1) control accuracy
@@ -629,7 +644,7 @@ def run_heatmap(seeds, cfg):
 ALGO_DEFAULTS = {
     "lr":               {"backprop": 0.5,   "boltzmann": 2.0},
     "momentum":         {"backprop": 0.9,   "boltzmann": 0.5},
-    "relearn_lr":       {"backprop": 0.3,   "boltzmann": 2.0},
+    "relearn_lr":       {"backprop": 0.3,   "boltzmann": 0.5},
     "relearn_momentum": {"backprop": 0.0,   "boltzmann": 0.0},
     "train_cycles":     {"backprop": 3000,  "boltzmann": 1000},
     "criterion":        {"backprop": 0.2,   "boltzmann": 0.5},
@@ -736,17 +751,19 @@ def build_parser():
     g.add_argument("--bm-eval-sweeps", type=_type(int, 1), default=50,
                    help="sweeps at the final temperature averaged for the reported outputs")
     g = ap.add_argument_group("damage")
-    g.add_argument("--damage", choices=("noise", "zero"), default="noise")
+    g.add_argument("--damage", choices=("noise", "zero", "shrink"), default="noise")
     g.add_argument("--fraction", type=_type(float, 0.0, 1.0), default=0.5,
                    help="fraction of weights zeroed (--damage zero)")
     g.add_argument("--permanent", action="store_true", help="zeroed weights stay zero in relearning")
     g.add_argument("--noise-scale", type=nonneg_f, default=0.5,
                    help="noise std relative to each weight matrix's RMS (--damage noise)")
     g.add_argument("--noise-dist", choices=("gaussian", "uniform"), default="uniform")
+    g.add_argument("--shrink", type=_type(float, 0.0, 1.0), default=0.5,
+                   help="fraction by which every weight decays towards zero (--damage shrink)")
     g.add_argument("--damage-biases", action="store_true", help="damage the biases too")
     g = ap.add_argument_group("relearning and metrics")
     g.add_argument("--relearn-cycles", type=_type(int, 1), default=30, help="R relearning cycles")
-    g.add_argument("--relearn-lr", type=pos_f, default=None, help="(bp 0.3, bm 2)")
+    g.add_argument("--relearn-lr", type=pos_f, default=None, help="(bp 0.3, bm 0.5)")
     g.add_argument("--relearn-momentum", type=_type(float, 0.0, 1.0, hi_open=True), default=None,
                    help="(bp 0, bm 0)")
     g.add_argument("--transfer-k", type=_type(int, 1), default=5,
@@ -776,8 +793,8 @@ def parse_config(argv=None):
     if args.sizes is None:
         cfg["sizes"] = ([0.25, 0.5, 0.75, 1.0, 1.5, 2.0] if args.damage == "noise"
                         else [0.1, 0.3, 0.5, 0.7, 0.9])
-    elif args.damage == "zero" and max(args.sizes) > 1:
-        ap.error("argument --sizes: zero fractions must lie in [0, 1]")
+    elif args.damage != "noise" and max(args.sizes) > 1:
+        ap.error("argument --sizes: fractions (zero, shrink) must lie in [0, 1]")
     cfg = resolve(cfg)
     if args.heldout is not None:
         for s in run_seeds(args):
@@ -825,8 +842,9 @@ def write_json_atomic(path, obj):
 
 def fmt_cfg(cfg):
     s = (f"algo={cfg['algo']} sememes={cfg['sememes']} damage={cfg['damage']} ")
-    s += (f"noise_scale={cfg['noise_scale']} ({cfg['noise_dist']})" if cfg["damage"] == "noise"
-          else f"fraction={cfg['fraction']} permanent={cfg['permanent']}")
+    s += {"noise": f"noise_scale={cfg['noise_scale']} ({cfg['noise_dist']})",
+          "zero": f"fraction={cfg['fraction']} permanent={cfg['permanent']}",
+          "shrink": f"shrink={cfg['shrink']}"}[cfg["damage"]]
     s += f" relearn_cycles={cfg['relearn_cycles']} relearn_lr={cfg['relearn_lr']}"
     return s
 
@@ -872,12 +890,12 @@ def headline_sweep(s, seeds):
 
 
 def print_sweep(s, n):
-    print(f"{'metric':<40}{'mean':>9}{'std':>8}{'min':>8}{'max':>8}{'95% CI':>20}")
+    print(f"{'metric':<44}{'mean':>9}{'std':>8}{'min':>8}{'max':>8}{'95% CI':>20}")
     for k in SCALAR_KEYS:
         d = s[k]
         if d.get("n", 0) == 0:
             continue
-        print(f"{k:<40}{d['mean']:>9.3f}{d['std']:>8.3f}{d['min']:>8.3f}{d['max']:>8.3f}"
+        print(f"{k:<44}{d['mean']:>9.3f}{d['std']:>8.3f}{d['min']:>8.3f}{d['max']:>8.3f}"
               f"   [{d['ci95'][0]:.3f}, {d['ci95'][1]:.3f}]")
     print(f"converged: {100 * s['frac_converged']:.0f}% of seeds; peak recovery > 0 in "
           f"{100 * s['frac_peak_recovery_positive']:.0f}%; held-out MAE improves over the first "
@@ -892,21 +910,24 @@ def print_sweep(s, n):
 
 
 def print_conditions(rows, n):
-    print(f"conditions, {n} seeds each: recovery_pp mean [95% CI], fraction positive, "
-          f"pooled transfer ratio")
+    print(f"conditions, {n} seeds each: recovery_pp mean [95% CI], % of seeds positive / "
+          f"negative, mean peak, pooled transfer ratio, specific recovery, held-out bit acc")
     for r in rows:
-        rp = r["recovery_pp"]
+        rp, sp = r["recovery_pp"], r["specific_recovery_pp"]
         tp = r["transfer_ratio_pooled"]
-        print(f"{r['algo']:<10}{r['damage']:<15}{r['sememes']:<10} recovery {rp['mean']:+6.2f} "
-              f"[{rp['ci95'][0]:+6.2f}, {rp['ci95'][1]:+6.2f}] positive "
-              f"{100 * r['frac_recovery_positive']:3.0f}%  peak {r['peak_recovery_pp']['mean']:+6.2f}"
+        print(f"{r['algo']:<10}{r['damage']:<15}{r['sememes']:<10}{rp['mean']:+6.2f} "
+              f"[{rp['ci95'][0]:+6.2f}, {rp['ci95'][1]:+6.2f}] "
+              f"{100 * r['frac_recovery_positive']:3.0f}%/{100 * r['frac_recovery_negative']:2.0f}%"
+              f"  peak {r['peak_recovery_pp']['mean']:+6.2f}"
               f"  transfer " + (f"{tp:+.2f}" if tp is not None else "  n/a")
-              + f"  held-out {100 * r['heldout_bit_acc_post_damage']:.1f}% -> "
-              f"{100 * r['heldout_bit_acc_post_relearn']:.1f}%  ({r['wallclock_s']:.1f} s)")
+              + f"  specific {sp['mean']:+6.2f}"
+              f"  {100 * r['heldout_bit_acc_post_damage']:.1f}% -> "
+              f"{100 * r['heldout_bit_acc_post_relearn']:.1f}%"
+              f"  conv {100 * r['frac_converged']:.0f}%  ({r['wallclock_s']:.1f} s)")
 
 
 def print_heatmap(hm):
-    what = "noise scale" if hm["damage"] == "noise" else "zero fraction"
+    what = {"noise": "noise scale", "zero": "zero fraction", "shrink": "shrink"}[hm["damage"]]
     for key, label in (("mean_recovery_pp", "mean recovery (pp)"),
                        ("mean_specific_recovery_pp", "mean specific recovery (pp)"),
                        ("frac_specific_positive", "fraction of seeds with specific recovery > 0")):

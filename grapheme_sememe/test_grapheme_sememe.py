@@ -228,7 +228,8 @@ def test_data_and_named_heldout():
     d2 = gs.make_data(np.random.default_rng(5), dict(cfg, heldout=list(named)))
     assert [d2["words"][i] for i in d2["heldout"]] == sorted(named, key=d2["words"].index)
     proto = gs.make_data(np.random.default_rng(5), config("--sememes", "prototype"))
-    o_rand = gs.overlap_stats(d)["meaning_overlap_mean"]
+    sparse = gs.make_data(np.random.default_rng(5), config("--density", "0.2"))
+    o_rand = gs.overlap_stats(sparse)["meaning_overlap_mean"]
     o_proto = gs.overlap_stats(proto)["meaning_overlap_mean"]
     assert o_proto > o_rand                                # shared micro-features overlap more
 
@@ -296,17 +297,28 @@ def test_cli_sweep_json(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # CLI validation
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("args", [
-    ["--seed", "-1"], ["--sweep", "0"], ["--fraction", "1.5"], ["--fraction", "-0.1"],
-    ["--noise-scale", "-1"], ["--damage", "burn"], ["--algo", "hebb"], ["--heldout", "zzz,yyy"],
-    ["--heldout", "abc"], ["--lr", "0"], ["--relearn-cycles", "0"], ["--density", "1"],
-    ["--bm-schedule", "2@-1"], ["--transfer-k", "500"], ["--lr", "nan"], ["--proto-k", "9"],
-    ["--sizes", "0.5,2", "--damage", "zero", "--analysis", "heatmap"]])
+BAD = [["--seed", "-1"], ["--sweep", "0"], ["--fraction", "1.5"], ["--fraction", "-0.1"],
+       ["--noise-scale", "-1"], ["--damage", "burn"], ["--algo", "hebb"], ["--heldout", "abc"],
+       ["--lr", "0"], ["--relearn-cycles", "0"], ["--density", "1"], ["--bm-schedule", "2@-1"],
+       ["--transfer-k", "500"], ["--lr", "nan"], ["--proto-k", "9"], ["--first-seed", "-2"],
+       ["--sizes", "0.5,2", "--damage", "zero", "--analysis", "heatmap"]]
+
+
+@pytest.mark.parametrize("args", [BAD[0], BAD[1], BAD[2], BAD[4], BAD[5], BAD[6]])
 def test_bad_cli_values_exit_2(args):
     r = run_cli(*args)
     assert r.returncode == 2, (args, r.stderr)
     assert "Traceback" not in r.stderr
-    assert "error" in r.stderr
+    assert "error" in r.stderr and args[0] in r.stderr
+
+
+def test_bad_cli_values_exit_2_in_process(capsys):
+    """The same argparse path, in-process for the remaining flags (fast)."""
+    for args in BAD:
+        with pytest.raises(SystemExit) as e:
+            gs.main(args)
+        assert e.value.code == 2, args
+        assert args[0] in capsys.readouterr().err
 
 
 def test_heldout_word_not_among_words_is_named():
