@@ -826,7 +826,7 @@ def write_json(path, obj):
     path = os.path.abspath(path)
     tmp = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".tmp")
     with open(tmp, "w") as f:
-        json.dump(to_builtin(obj), f, indent=1)
+        json.dump(to_builtin(obj), f)
         f.write("\n")
     os.replace(tmp, path)
 

@@ -142,7 +142,7 @@ def fig_seed(seed, outdir):
         a2.text(j, i, str(bits[i, j]), ha="center", va="center", fontsize=8,
                 color="w" if bits[i, j] else "k")
     fig.colorbar(im, ax=a1, fraction=0.046)
-    fig.suptitle(f"code table, seed {seed}: {r['n_distinct'][0]} distinct codes")
+    fig.suptitle(f"code table, seed {seed}: {r['n_distinct'][0]} distinct codes", y=1.03)
     written.append(save(fig, outdir, "code_table.png"))
 
     p = r["params"]
