@@ -657,8 +657,8 @@ def tables(results_dir):
     rows.append("| public backprop reproduction (CE) | 30 | 21/30 = 70% | seed 0: 3,631 epochs "
                 "| 1 | about 0.6 s per seed |")
     out = ["\n".join(rows), ""]
-    rows = ["| net | backprop CE: solve, median epochs | backprop SSE: solve, median epochs "
-            "| Boltzmann: solve, median cycles |", "|---|---|---|---|"]
+    rows = ["| net | backprop CE: solve, median epochs, sweep wall-clock | backprop SSE: same "
+            "| Boltzmann: solve, median cycles, sweep wall-clock |", "|---|---|---|---|"]
     for n in (4, 8, 16, 32):
         cells = []
         for pre in ("bp_ce", "bp_sse", "bm"):
@@ -668,7 +668,8 @@ def tables(results_dir):
                 continue
             s, e = d["summary"]["solved"], d["summary"]["epochs_to_solve"]
             med = f"{e['median']:.0f}" if e["count"] else "-"
-            cells.append(f"{s['count']}/{s['n']} = {100 * s['rate']:.0f}%, {med}")
+            cells.append(f"{s['count']}/{s['n']} = {100 * s['rate']:.0f}%, {med}, "
+                         f"{d['wallclock_s']:.0f} s")
         h = int(round(math.log2(n)))
         rows.append(f"| {n}-{h}-{n} | " + " | ".join(cells) + " |")
     out.append("\n".join(rows))
