@@ -6,8 +6,10 @@ letter position; 30-bit binary meanings). The weights are damaged, the net relea
 
 Learners: a logistic MLP trained by hand-written backprop (cross-entropy), or the paper's
 Boltzmann machine (Gibbs sampling under simulated annealing, dW ~ <s_i s_j>+ - <s_i s_j>-).
-Damage: zero a random fraction of the weights (optionally permanently), or add isotropic noise
-to every weight (scale relative to each weight matrix's RMS).
+Damage: zero a random fraction of the weights (optionally permanently), add isotropic noise
+to every weight (scale relative to each weight matrix's RMS), or shrink every weight towards
+zero. A control scores the held-out outputs against the other 19 meanings, so that recovery
+that is only a drift towards the typical meaning can be told apart ("specific recovery").
 
 Running `python3 grapheme_sememe.py --seed 0` prints the configuration, the number of cycles
 to criterion, a table of bit accuracy and mean absolute error for the trained 18 and the
@@ -15,7 +17,7 @@ held-out 2 after training, after damage and after relearning, then the recovery 
 over the relearning curve, the transfer ratio and the held-out pattern accuracy. `--sweep N`
 runs seeds 0..N-1 as one batched computation and prints mean / std / min / max / 95% interval
 of every metric, the fraction of seeds with positive recovery and the overlap analysis.
-`--analysis conditions` repeats the sweep for every learner x damage x sememe kind;
+`--analysis conditions` repeats the sweep for every learner x damage x sememe kind (16 rows);
 `--analysis heatmap` prints mean recovery over damage size x relearning length.
 """
 import argparse
@@ -500,7 +502,8 @@ def seed_metrics(seed, data, Ys, s, used, converged, train_curve, relearn_curve,
         pattern_acc[f"nearest_{st}"] = float(near)
     m["heldout_pattern_acc"] = pattern_acc
     hacc = relearn_curve[:, 1]
-    m["recovery_pp"] = 100.0 * (m["heldout_bit_acc_post_relearn"] - m["heldout_bit_acc_post_damage"])
+    m["recovery_pp"] = 100.0 * (m["heldout_bit_acc_post_relearn"]
+                                - m["heldout_bit_acc_post_damage"])
     m["control_recovery_pp"] = 100.0 * (m["heldout_control_bit_acc_post_relearn"]
                                         - m["heldout_control_bit_acc_post_damage"])
     m["specific_recovery_pp"] = m["recovery_pp"] - m["control_recovery_pp"]
@@ -522,7 +525,8 @@ SCALAR_KEYS = (
     [f"{g}_{q}_{st}" for q in ("bit_acc", "mae") for g in ("heldout", "trained") for st in STAGES]
     + [f"heldout_pattern_acc_{d}_{st}" for d in ("threshold", "nearest") for st in STAGES]
     + [f"heldout_control_bit_acc_{st}" for st in STAGES]
-    + ["recovery_pp", "control_recovery_pp", "specific_recovery_pp", "recovery_mae", "peak_recovery_pp", "peak_cycle", "transfer_ratio",
+    + ["recovery_pp", "control_recovery_pp", "specific_recovery_pp", "recovery_mae",
+       "peak_recovery_pp", "peak_cycle", "transfer_ratio",
        "train_cycles_used", "meaning_overlap_mean", "heldout_meaning_overlap",
        "heldout_meaning_overlap_max", "heldout_word_overlap"])
 
@@ -583,11 +587,11 @@ CONDITIONS = [(a, d, s) for a in ("backprop", "boltzmann")
               for s in ("random", "prototype")]
 
 
-def run_conditions(seeds, cfg):
+def run_conditions(seeds, cfg, algos=("backprop", "boltzmann")):
     """The sweep for every learner x damage model x sememe kind (other flags unchanged, except
     each learner's own defaults)."""
     rows = []
-    for algo, dmg, sem in CONDITIONS:
+    for algo, dmg, sem in [c for c in CONDITIONS if c[0] in algos]:
         c = dict(cfg, algo=algo, damage=dmg.split("_")[0], permanent=dmg.endswith("permanent"),
                  sememes=sem)
         if algo != cfg["algo"]:
@@ -671,9 +675,11 @@ def _type(kind, lo=None, hi=None, lo_open=False, hi_open=False):
         if kind is float and not np.isfinite(v):
             raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
         if lo is not None and (v <= lo if lo_open else v < lo):
-            raise argparse.ArgumentTypeError(f"must be {'>' if lo_open else '>='} {lo}, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"must be {'>' if lo_open else '>='} {lo}, got {text!r}")
         if hi is not None and (v >= hi if hi_open else v > hi):
-            raise argparse.ArgumentTypeError(f"must be {'<' if hi_open else '<='} {hi}, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"must be {'<' if hi_open else '<='} {hi}, got {text!r}")
         return v
     return f
 
@@ -743,7 +749,8 @@ def build_parser():
     g.add_argument("--train-cycles", type=_type(int, 1), default=None,
                    help="max stage-1 cycles (bp 3000, bm 1000)")
     g.add_argument("--criterion", type=_type(float, 0.0, 1.0, lo_open=True), default=None,
-                   help="stage 1 stops when every bit is within this of its target (bp 0.2, bm 0.5)")
+                   help="stage 1 stops when every bit is within this of its target "
+                        "(bp 0.2, bm 0.5)")
     g.add_argument("--bm-schedule", type=_schedule, default="2@8,2@4,2@2,2@1.5",
                    help="annealing schedule, sweeps@temperature")
     g.add_argument("--bm-stat-sweeps", type=_type(int, 1), default=10,
@@ -754,7 +761,8 @@ def build_parser():
     g.add_argument("--damage", choices=("noise", "zero", "shrink"), default="noise")
     g.add_argument("--fraction", type=_type(float, 0.0, 1.0), default=0.5,
                    help="fraction of weights zeroed (--damage zero)")
-    g.add_argument("--permanent", action="store_true", help="zeroed weights stay zero in relearning")
+    g.add_argument("--permanent", action="store_true",
+                   help="zeroed weights stay zero in relearning")
     g.add_argument("--noise-scale", type=nonneg_f, default=0.5,
                    help="noise std relative to each weight matrix's RMS (--damage noise)")
     g.add_argument("--noise-dist", choices=("gaussian", "uniform"), default="uniform")

@@ -185,7 +185,8 @@ def test_heldout_never_passed_to_relearning(monkeypatch, algo):
         X18 = seen["relearn_args"][0][s]
         # every pattern passed is one of the trained 18, with its own target
         trained = res["trained"][s]
-        assert np.array_equal(X18, res["X"][s, trained]) and np.array_equal(T18, res["T"][s, trained])
+        assert np.array_equal(X18, res["X"][s, trained])
+        assert np.array_equal(T18, res["T"][s, trained])
         assert not np.isin(res["held"][s], trained).any()
         assert held_targets.shape == (2, gs.N_OUT)
 
@@ -355,3 +356,28 @@ def test_readme_headlines_match_fresh_run(args):
     assert r.returncode == 0, r.stderr
     line = r.stdout.strip().splitlines()[-1]
     assert line in readme_lines(), f"README does not contain the fresh output line:\n{line}"
+
+
+def test_readme_validation_and_nonspecific_lines():
+    for args in (["--sweep", "300", "--first-seed", "100"],
+                 ["--density", "0.2", "--damage", "zero", "--fraction", "0.9", "--sweep", "100"],
+                 ["--damage", "zero", "--fraction", "0.5", "--permanent", "--sememes",
+                  "prototype", "--weight-decay", "1e-3", "--relearn-cycles", "50", "--lr", "0.3",
+                  "--momentum", "0.5", "--relearn-lr", "0.3", "--relearn-momentum", "0.5",
+                  "--sweep", "30"]):
+        r = run_cli(*args, "--quiet")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip().splitlines()[-1] in readme_lines(), args
+
+
+def test_readme_conditions_table_backprop_rows(capsys):
+    """The backprop rows of the README's conditions table against a fresh computation (the
+    Boltzmann rows take minutes and are not re-run here); the wall-clock column is dropped."""
+    rows = gs.run_conditions(list(range(100)), config(), algos=("backprop",))
+    capsys.readouterr()
+    gs.print_conditions(rows, 100)
+    fresh = capsys.readouterr().out.strip().splitlines()[1:]
+    assert len(fresh) == 8
+    readme = readme_lines()
+    for line in fresh:
+        assert re.sub(r"\s+\(\d+\.\d s\)$", "", line) in readme, line

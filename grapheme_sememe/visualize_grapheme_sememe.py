@@ -79,7 +79,8 @@ def fig_timeline(outdir, seed):
         res = gs.run_batch([seed], config("--algo", algo))
         m = res["per_seed"][0]
         timeline_axes(axes[row, 0], axes[row, 1], res,
-                      f"{algo}, seed {seed}: held-out 2 {100 * m['heldout_bit_acc_post_damage']:.1f}%"
+                      f"{algo}, seed {seed}: held-out 2 "
+                      f"{100 * m['heldout_bit_acc_post_damage']:.1f}%"
                       f" after damage -> {100 * m['heldout_bit_acc_post_relearn']:.1f}% after "
                       f"relearning ({m['recovery_pp']:+.1f} pp; peak {m['peak_recovery_pp']:+.1f} "
                       f"pp at cycle {m['peak_cycle']})")
@@ -205,17 +206,18 @@ def fig_distributions(outdir, n, conditions_json=None):
             v[k].set_color(c)
     ax.axhline(0, color="k", lw=0.6)
     ax.axhline(2.0, color="#2ca02c", lw=0.8, ls="--")
-    ax.text(len(rows) - 0.5, 2.3, "public reproduction: +2.0 pp (30 seeds)", fontsize=7,
-            ha="right", color="#2ca02c")
+    ax.text(-0.45, 2.6, "public reproduction: +2.0 pp (30 seeds)", fontsize=7,
+            ha="left", color="#2ca02c")
     ax.set_xticks(pos)
     ax.set_xticklabels([f"{r['algo'][:5]}\n{r['damage'].replace('_permanent', ' perm.')}\n"
-                        f"{r['sememes'][:5]}\n{100 * r['frac_recovery_positive']:.0f}% > 0"
+                        f"{r['sememes'][:5]}.\n{100 * r['frac_recovery_positive']:.0f}% > 0"
                         for r in rows], fontsize=7)
+    ax.set_xlim(-0.6, len(rows) - 0.4)
     ax.set_ylabel("recovery of held-out 2 (pp)")
     ax.plot([], [], color=C_HO, lw=6, alpha=0.5, label="recovery_pp")
     ax.plot([], [], color=C_CTL, lw=6, alpha=0.5,
             label="specific recovery (minus control: other meanings)")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="lower left")
     ax.set_title(f"per-seed recovery, {n} seeds per condition (learner / damage / meanings)",
                  fontsize=10)
     fig.tight_layout()
