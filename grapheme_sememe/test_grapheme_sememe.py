@@ -364,7 +364,11 @@ def test_readme_validation_and_nonspecific_lines():
                  ["--damage", "zero", "--fraction", "0.5", "--permanent", "--sememes",
                   "prototype", "--weight-decay", "1e-3", "--relearn-cycles", "50", "--lr", "0.3",
                   "--momentum", "0.5", "--relearn-lr", "0.3", "--relearn-momentum", "0.5",
-                  "--sweep", "30"]):
+                  "--sweep", "30"],
+                 ["--damage", "zero", "--fraction", "0.5", "--permanent", "--sememes",
+                  "prototype", "--weight-decay", "1e-3", "--relearn-cycles", "10", "--lr", "0.3",
+                  "--momentum", "0.5", "--relearn-lr", "0.3", "--relearn-momentum", "0.5",
+                  "--sweep", "100"]):
         r = run_cli(*args, "--quiet")
         assert r.returncode == 0, r.stderr
         assert r.stdout.strip().splitlines()[-1] in readme_lines(), args
@@ -381,3 +385,13 @@ def test_readme_conditions_table_backprop_rows(capsys):
     readme = readme_lines()
     for line in fresh:
         assert re.sub(r"\s+\(\d+\.\d s\)$", "", line) in readme, line
+
+
+@pytest.mark.parametrize("args", [[], ["--damage", "zero", "--permanent"]])
+def test_readme_heatmap_row(args, capsys):
+    """One row (damage size 0.5) of each README heatmap against a fresh computation."""
+    hm = gs.run_heatmap(list(range(100)), dict(config(*args), sizes=[0.5]))
+    capsys.readouterr()
+    gs.print_heatmap(hm)
+    row = capsys.readouterr().out.splitlines()[2]
+    assert row.strip().startswith("0.50") and row in readme_lines(), row
