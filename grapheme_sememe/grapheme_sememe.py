@@ -556,6 +556,7 @@ def summarize(per_seed):
     summ["frac_recovery_negative"] = float((rec < 0).mean())
     summ["frac_specific_positive"] = float((col["specific_recovery_pp"] > 0).mean())
     summ["frac_peak_recovery_positive"] = float((col["peak_recovery_pp"] > 0).mean())
+    summ["frac_recovery_mae_positive"] = float((col["recovery_mae"] > 0).mean())
     summ["frac_converged"] = float(np.mean([m["converged"] for m in per_seed]))
     dh = np.array([m["heldout_mae_gain_k"] for m in per_seed])
     dt = np.array([m["trained_mae_gain_k"] for m in per_seed])
@@ -907,7 +908,8 @@ def print_sweep(s, n):
               f"   [{d['ci95'][0]:.3f}, {d['ci95'][1]:.3f}]")
     print(f"converged: {100 * s['frac_converged']:.0f}% of seeds; peak recovery > 0 in "
           f"{100 * s['frac_peak_recovery_positive']:.0f}%; held-out MAE improves over the first "
-          f"k cycles in {100 * s['frac_transfer_positive']:.0f}%")
+          f"k cycles in {100 * s['frac_transfer_positive']:.0f}%, over the whole relearning in "
+          f"{100 * s['frac_recovery_mae_positive']:.0f}%")
     c = s["corr_recovery_vs_overlap"]
     print("overlap: corr(recovery, " + ", ".join(
         f"{k}) {v:+.2f}" if v is not None else f"{k}) n/a" for k, v in c.items()))
