@@ -13,8 +13,10 @@ the number of distinct codes, the attempts used, the code table and the collidin
 pairs. With `--sweep N` (seeds 0..N-1, one batched array computation) it prints the
 strict-solve rate with a Wilson 95% interval, the distribution of epochs to solve and
 of attempts, and the local-minimum analysis of the unsolved seeds (which pairs
-collide, a permutation test of uniformity over the n(n-1)/2 pairs, and the Hamming
-distance from the shared code to the nearest empty corner).
+collide, a permutation test of uniformity over the n(n-1)/2 pairs, the Hamming
+distance from the shared corner to the empty one, and where the colliding patterns
+sit relative to their shared corner). `--table DIR` prints the README's comparison
+tables from the sweep JSON files in DIR.
 
     python3 encoder_8_3_8/encoder_8_3_8.py --seed 0                 # backprop, CE
     python3 encoder_8_3_8/encoder_8_3_8.py --sweep 100 --loss sse
@@ -415,9 +417,9 @@ def train_boltzmann(seeds, cfg, record=False, snapshot_every=0):
     res = {"params": {"W": W, "b": b}, "H": marg, "codes": codes,
            "n_distinct": n_distinct(codes), "acc": acc, "solved": solve_cycle >= 0,
            "epochs_to_solve": solve_cycle, "first_n_codes": first_n,
-           "first_n_minus_1_codes": first_n1, "total_epochs": np.full(S, cycle if S else 0),
+           "first_n_minus_1_codes": first_n1,
+           "total_epochs": np.where(solve_cycle >= 0, solve_cycle, cfg["bm_cycles"]),
            "attempts": np.ones(S, int), "restarts_at": [[] for _ in range(S)]}
-    res["total_epochs"] = np.where(solve_cycle >= 0, solve_cycle, cfg["bm_cycles"])
     if record:
         res["history"] = {k: np.array(a) for k, a in hist.items()}
         res["snapshots"] = snaps
@@ -572,6 +574,7 @@ def per_seed_metrics(res, s, cfg):
            "reconstruction_accuracy": float(res["acc"][s]),
            "attempts": int(res["attempts"][s]),
            "total_epochs": int(res["total_epochs"][s]),
+           "max_abs_weight": float(max(np.abs(a[s]).max() for a in res["params"].values())),
            "colliding_pairs": [] if solved else colliding_pairs(res["codes"][s])}
     if cfg["algo"] == "boltzmann":
         for k in ("first_n_codes", "first_n_minus_1_codes"):
@@ -600,6 +603,9 @@ def summarize(per_seed, cfg):
            "attempts_histogram": {str(a): sum(r["attempts"] == a for r in per_seed)
                                   for a in sorted({r["attempts"] for r in per_seed})},
            "total_epochs": describe([r["total_epochs"] for r in per_seed]),
+           "max_abs_weight_solved": describe([r["max_abs_weight"] for r in per_seed if r["solved"]]),
+           "max_abs_weight_unsolved": describe([r["max_abs_weight"] for r in per_seed
+                                                if not r["solved"]]),
            "colliding_pair_uniformity": uniformity_test([r["colliding_pairs"] for r in unsolved],
                                                         n, cfg["mc_reps"], rng),
            "shared_to_empty_corner": hamming_structure(codes_rows, h, cfg["mc_reps"], rng),
@@ -882,6 +888,10 @@ def summary_lines(summ, cfg, wall):
         lines.append(f"  colliding pair geometry: {g['two_edges']} on two different edges from the "
                      f"shared corner, {g['one_edge']} on one edge, {g['corner']} at the corner; "
                      f"median deviation from the corner {g['median_max_deviation']:.2f}")
+    ws, wu = summ["max_abs_weight_solved"], summ["max_abs_weight_unsolved"]
+    if cfg["algo"] == "boltzmann" and ws["count"] and wu["count"]:
+        lines.append(f"  largest |weight| (median over seeds): {ws['median']:.0f} at the solve, "
+                     f"{wu['median']:.0f} in unsolved seeds at cycle {cfg['bm_cycles']}")
     lines.append(f"  wall-clock {wall:.1f} s")
     return lines
 

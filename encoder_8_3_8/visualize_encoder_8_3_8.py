@@ -77,6 +77,7 @@ def draw_cube(ax, H, labels=True, title=""):
     ax.set_ylabel("h1")
     ax.set_zlabel("h2")
     ax.set_title(title, fontsize=10)
+    ax.set_box_aspect(None, zoom=0.85)          # keep the z label inside the figure
 
 
 def curves(axes, hist, restarts, upto=None):
