@@ -121,7 +121,7 @@ def short(value):
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list):
-        if len(value) > 4 or any(isinstance(v, (list, dict)) for v in value):
+        if len(value) > 4 or any(isinstance(v, dict) for v in value):
             return f"[{len(value)} values]"
         return "[" + ", ".join(short(v) for v in value) + "]"
     return str(value)
