@@ -794,6 +794,10 @@ def parse_args(argv=None):
             parser.error("argument --hidden: the Boltzmann learner supports hidden <= 8")
         if a.restarts:
             parser.error("argument --restarts: restarts are implemented for backprop only")
+    if a.json:
+        d = os.path.dirname(os.path.abspath(a.json))
+        if not (os.path.isdir(d) and os.access(d, os.W_OK)):
+            parser.error(f"argument --json: directory {d} does not exist or is not writable")
     return a
 
 

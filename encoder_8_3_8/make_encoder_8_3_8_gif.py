@@ -65,6 +65,8 @@ def main(argv=None):
     ap.add_argument("--frames", type=enc._int(2), default=48, help="frames before the hold")
     ap.add_argument("--ms", type=enc._int(20), default=120, help="milliseconds per frame")
     a = ap.parse_args(argv)
+    if not (os.path.isdir(a.outdir) and os.access(a.outdir, os.W_OK)):
+        ap.error(f"argument --outdir: {a.outdir} is not a writable directory")
     frames = frames_of(a.seed, a.frames)
     path = os.path.join(a.outdir, "encoder_8_3_8.gif")
     tmp = os.path.join(a.outdir, ".encoder_8_3_8.tmp.gif")
@@ -73,7 +75,7 @@ def main(argv=None):
         iio.imwrite(tmp, frames, duration=ms, loop=0)
         os.replace(tmp, path)
     except OSError as e:
-        sys.exit(f"error: cannot write the GIF into --outdir {a.outdir}: {e.strerror}")
+        sys.exit(f"error: cannot write the GIF into --outdir {a.outdir}: {e.strerror or e}")
     print(f"{path}: {len(frames)} frames, {os.path.getsize(path) / 1e6:.2f} MB")
 
 

@@ -288,9 +288,14 @@ def main(argv=None):
     a = ap.parse_args(argv)
     try:
         os.makedirs(a.outdir, exist_ok=True)
+    except OSError as e:
+        ap.error(f"argument --outdir: cannot create {a.outdir}: {e.strerror or e}")
+    if not os.access(a.outdir, os.W_OK):
+        ap.error(f"argument --outdir: {a.outdir} is not a writable directory")
+    try:
         written = fig_seed(a.seed, a.outdir) + fig_sweeps(a.outdir)
     except OSError as e:
-        sys.exit(f"error: cannot write figures to --outdir {a.outdir}: {e.strerror}")
+        sys.exit(f"error: cannot write figures to --outdir {a.outdir}: {e.strerror or e}")
     for w in written:
         print(w)
 

@@ -1087,6 +1087,10 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     validate(args, parser)
+    if args.json:
+        d = os.path.dirname(os.path.abspath(args.json))
+        if not (os.path.isdir(d) and os.access(d, os.W_OK)):
+            parser.error(f"argument --json: directory {d} does not exist or is not writable")
     cfg = config_from_args(args)
     out = (lambda *a, **k: None) if args.quiet else print
     t0 = time.time()
