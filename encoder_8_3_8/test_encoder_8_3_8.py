@@ -229,7 +229,7 @@ def test_divergence_and_unwritable_json_are_clean_errors(tmp_path):
     proc = cli("--lr", "1e308", "--epochs", "50")
     assert proc.returncode == 1 and "error:" in proc.stderr and "Traceback" not in proc.stderr
     proc = cli("--epochs", "10", "--json", str(tmp_path / "no" / "x.json"))
-    assert proc.returncode == 1 and "--json" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "--json" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_json_has_the_required_keys(tmp_path):
