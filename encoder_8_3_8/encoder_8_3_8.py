@@ -909,6 +909,24 @@ def single_lines(m, cfg, wall):
     return lines
 
 
+def sweep_metrics(summ, per, cfg):
+    """A sweep's "metrics": every metric key of a single run, aggregated over the seeds.
+
+    solved, epochs_to_solve, n_distinct_codes, reconstruction_accuracy and attempts are
+    summaries (see summarize); colliding_pairs is the count of every pattern pair over
+    the unsolved seeds with its uniformity test; code_table and hidden_activations are
+    lists over the seeds, in seed order.
+    """
+    m = {"algo": cfg["algo"]}
+    for k in ("solved", "epochs_to_solve", "n_distinct_codes", "reconstruction_accuracy",
+              "attempts"):
+        m[k] = summ[k]
+    m["colliding_pairs"] = summ["colliding_pair_uniformity"]
+    m["code_table"] = [r["code_table"] for r in per]
+    m["hidden_activations"] = [r["hidden_activations"] for r in per]
+    return m
+
+
 def main(argv=None):
     a = parse_args(argv)
     if a.table is not None:
@@ -937,10 +955,8 @@ def main(argv=None):
            "versions": {"python": platform.python_version(), "numpy": np.__version__}}
     if a.sweep:
         summ = summarize(per, cfg)
-        out.update({"seeds": seeds, "metrics": {k: summ[k] for k in ("solved", "epochs_to_solve",
-                                                                     "n_distinct_codes")},
+        out.update({"seeds": seeds, "metrics": sweep_metrics(summ, per, cfg),
                     "summary": summ, "per_seed": per})
-        out["metrics"]["algo"] = cfg["algo"]
         lines = summary_lines(summ, cfg, wall)
     else:
         m = per[0]

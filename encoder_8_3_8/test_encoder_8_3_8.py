@@ -241,6 +241,8 @@ def test_json_has_the_required_keys(tmp_path):
     need = {"algo", "solved", "epochs_to_solve", "n_distinct_codes", "code_table",
             "hidden_activations", "reconstruction_accuracy", "attempts", "colliding_pairs"}
     assert all(need <= set(r) for r in d["per_seed"])
+    assert need <= set(d["metrics"]) and len(d["metrics"]["code_table"]) == 3
+    assert d["metrics"]["solved"]["count"] == sum(r["solved"] for r in d["per_seed"])
     path2 = tmp_path / "s.json"
     enc.main(["--epochs", "500", "--quiet", "--json", str(path2)])
     d2 = json.loads(path2.read_text())
@@ -287,3 +289,72 @@ def test_readme_tables_match_the_committed_sweep_results():
         assert block.strip() in readme
     d = json.load(open(os.path.join(HERE, "results", "bp_ce_n8.json")))
     assert d["summary"]["solved"]["count"] == sum(r["solved"] for r in d["per_seed"])
+
+
+def results_lines():
+    """The summary lines the script printed for every committed sweep JSON, rebuilt from it."""
+    out = {}
+    for f in sorted(os.listdir(os.path.join(HERE, "results"))):
+        d = json.load(open(os.path.join(HERE, "results", f)))
+        out[f] = (d, enc.summary_lines(d["summary"], d["config"], d["wallclock_s"]))
+    return out
+
+
+def test_readme_summary_blocks_match_the_committed_sweep_results():
+    readme = readme_blocks()
+    found = results_lines()
+    blocks = [b for lang, b in re.findall(r"^```(\w*)\n(.*?)^```", readme, re.S | re.M)
+              if not lang]
+    segments = []
+    for block in blocks:
+        seg = None
+        for line in block.rstrip("\n").split("\n"):
+            if line.startswith("# "):
+                seg = {"flag": line[2:].split(), "lines": []}
+                segments.append(seg)
+            elif "strict solve" in line:
+                if seg is None or seg["lines"]:
+                    seg = {"flag": None, "lines": []}
+                    segments.append(seg)
+                seg["lines"].append(line)
+            elif seg is not None:
+                seg["lines"].append(line)
+    assert len(segments) >= 13
+    for seg in segments:
+        match = [f for f, (d, lines) in found.items() if all(x in lines for x in seg["lines"])]
+        if seg["flag"]:                       # "# --bm-intra 0": the JSON must have that value
+            key, val = seg["flag"][0][2:].replace("-", "_"), seg["flag"][1]
+            match = [f for f in match if str(found[f][0]["config"][key]) == val
+                     or found[f][0]["config"][key] == pytest.approx(float(val)
+                                                                    if val[0].isdigit() else val)]
+        assert match, seg
+
+
+def test_readme_prose_numbers_match_the_committed_sweep_results():
+    text = " ".join(readme_blocks().split())
+    r = {f: d for f, (d, _) in results_lines().items()}
+    ce = r["bp_ce_n8.json"]["summary"]
+    nz = sum(c > 0 for c in ce["colliding_pair_uniformity"]["counts"])
+    assert (f"the {ce['colliding_pair_uniformity']['n_pairs_counted']} colliding pairs of the "
+            f"{100 - ce['solved']['count']} unsolved seeds fall on {nz} of the 28 pairs") in text
+    c16 = r["bp_ce_n16.json"]["summary"]
+    assert f"in {c16['constant_hidden_units']['1']} of 100 seeds one hidden unit is constant" in text
+    assert f"({c16['n_distinct_codes_unsolved']['8']} seeds end at exactly 8)" in text
+    c32 = r["bp_ce_n32.json"]["summary"]
+    assert (f"all 5 units constant in {c32['constant_hidden_units']['5']} seeds, 4 in the other "
+            f"{c32['constant_hidden_units']['4']}") in text
+    assert f"mean reconstruction {c32['reconstruction_accuracy']['mean']:.2f}" in text
+    for f, lo_hi in (("bp_sse_n16.json", "13-15 of 16 codes"), ("bp_sse_n32.json", "23-29 of 32")):
+        nd = [p["n_distinct_codes"] for p in r[f]["per_seed"] if not p["solved"]]
+        assert f"{min(nd)}-{max(nd)}" == lo_hi.split()[0] and lo_hi in text
+    bm = r["bm_n8.json"]["summary"]
+    un = 100 - bm["solved"]["count"]
+    assert (f"{bm['n_distinct_codes_unsolved']['5']} of the {un} unsolved seeds are down to 5 "
+            f"distinct codes (mean reconstruction over all 100 seeds "
+            f"{bm['reconstruction_accuracy']['mean']:.2f})") in text
+    dec = r["bm_n8_decay.json"]["summary"]
+    assert (f"{dec['n_distinct_codes_unsolved']['7']} of the {20 - dec['solved']['count']} "
+            "unsolved runs end at 7 codes") in text
+    for f in ("bm_n8_intra0.json", "bm_n8_decay.json"):
+        hs = r[f]["summary"]["shared_to_empty_corner"]
+        assert f"{hs['observed_by_distance'][2]} of {hs['runs']}" in text
