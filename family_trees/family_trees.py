@@ -17,6 +17,10 @@ Running it prints:
     per relation; combine with `--sweep N` for N repeats with different fold assignments;
   * `--ablations`: the same protocol (same seeds, splits and initial weights) for the paper's
     settings and for no weight decay, plain squared error, cross-entropy, and fewer sweeps;
+  * `--diagnose`: why a run sits on the early plateau: its error beside the best input-independent
+    output, the per-layer gradient against the weight decay, the smallest Hessian eigenvalue of
+    the error against the decay's effective L2 penalty, then (unless `--no-scan`) single changes
+    of the settings, same seeds;
   * `--list-facts`: every fact of the two trees, one per line, then exits.
 """
 import argparse
@@ -528,6 +532,119 @@ def summarize_cv(tested, train_ok, data):
 
 
 # ----------------------------------------------------------------------------------------------
+# Plateau diagnosis (--diagnose): why the paper's schedule as transcribed learns nothing.
+# ----------------------------------------------------------------------------------------------
+
+def best_constant_error(T, mask, cfg):
+    """Per run: the smallest error any input-independent output can reach (margin or sse).
+
+    For output unit k that is on in n_k of the N training cases, a constant y_k costs
+    1/2 [n_k (on - y)^2 + (N - n_k) (y - off)^2] between off and on, minimised at
+    y = off + (on - off) n_k / N, giving 1/2 (on - off)^2 n_k (N - n_k) / N.
+    """
+    on, off = (cfg["margin_on"], cfg["margin_off"]) if cfg["loss"] == "margin" else (1.0, 0.0)
+    n_on = mask @ T                                   # (B, 24)
+    N = mask.sum(axis=1, keepdims=True)
+    return 0.5 * (on - off) ** 2 * (n_on * (N - n_on) / N).sum(axis=1)
+
+
+def effective_l2(cfg):
+    """The penalty lambda whose stationary points are the fixed points of train()'s late phase.
+
+    At a fixed point v = -eps2 g / (1 - alpha2) and w = (1 - decay)(w + v), so
+    dE/dw = -lambda w with lambda = decay (1 - alpha2) / (eps2 (1 - decay)).
+    """
+    return cfg["decay"] * (1 - cfg["alpha2"]) / (cfg["eps2"] * (1 - cfg["decay"]))
+
+
+def hessian_min_eig(params, data, mask, cfg, h=1e-4):
+    """Per run: the smallest eigenvalue of the Hessian of E, by central differences of the
+    hand-written gradient (all 2 x 630 perturbed copies of one run in one batch)."""
+    B = mask.shape[0]
+    flat = np.concatenate([params[k].reshape(B, -1) for k in PARAM_NAMES], axis=1)
+    n = flat.shape[1]
+    sizes = [int(np.prod(params[k].shape[1:])) for k in PARAM_NAMES]
+    out = []
+    for b in range(B):
+        P = np.repeat(flat[b:b + 1], 2 * n, axis=0)
+        P[np.arange(n), np.arange(n)] += h
+        P[n + np.arange(n), np.arange(n)] -= h
+        pert = dict(zip(PARAM_NAMES, (c.reshape((2 * n,) + params[k].shape[1:]) for k, c in
+                                      zip(PARAM_NAMES, np.split(P, np.cumsum(sizes)[:-1], axis=1)))))
+        _, g, _ = loss_and_grads(pert, data, np.repeat(mask[b:b + 1], 2 * n, axis=0), cfg)
+        G = np.concatenate([g[k].reshape(2 * n, -1) for k in PARAM_NAMES], axis=1)
+        H = (G[:n] - G[n:]) / (2 * h)
+        out.append(float(np.linalg.eigvalsh(0.5 * (H + H.T))[0]))
+    return np.array(out)
+
+
+LAYER_GROUPS = [("person+relation in", ["Wp", "bp", "Wr", "br"]), ("central", ["Wc", "bc"]),
+                ("hidden", ["Wh", "bh"]), ("output", ["Wo", "bo"])]
+
+# One change at a time from the settings given (some run longer to show slow escapes).
+DIAGNOSE_CHANGES = [("init 1.0", {"init": 1.0}), ("init 2.0", {"init": 2.0}),
+                    ("eps2 0.1", {"eps2": 0.1}), ("eps2 0.05, 3000 sweeps", {"eps2": 0.05, "sweeps": 3000}),
+                    ("decay 0", {"decay": 0.0}),
+                    ("decay 0, 5000 sweeps", {"decay": 0.0, "sweeps": 5000}),
+                    ("decay 0.0005, 5000 sweeps", {"decay": 0.0005, "sweeps": 5000})]
+
+
+def diagnose(seeds, cfg, data, say, scan=True):
+    """Measure the plateau the given settings reach, then try single changes (same seeds)."""
+    p0, mask, _ = split_runs(seeds, cfg, data)
+    params, curves, _ = train(p0, data, mask, cfg)
+    E, g, act = loss_and_grads(params, data, mask, cfg)
+    ok = correct_cases(act["y"], data["T"], cfg["threshold"])
+    const = best_constant_error(data["T"], mask, cfg)
+    spread = np.sqrt((mask[..., None] * (act["y"] - (mask[..., None] * act["y"]).sum(1, keepdims=True)
+                      / mask.sum(1)[:, None, None]) ** 2).sum(1) / mask.sum(1)[:, None]).max(axis=1)
+    lam = effective_l2(cfg)
+    hmin = hessian_min_eig(params, data, mask, cfg)
+    B = len(seeds)
+
+    def norm(d, names):
+        return np.sqrt(sum((d[k].reshape(B, -1) ** 2).sum(axis=1) for k in names))
+    out = {"seeds": list(seeds), "train_correct": (ok * mask).sum(axis=1).astype(int).tolist(),
+           "final_error": E.tolist(), "best_constant_error": const.tolist(),
+           "output_spread": spread.tolist(), "effective_l2": lam, "hessian_min_eig": hmin.tolist(),
+           "wp_shrink": (norm(params, ["Wp"]) / norm(p0, ["Wp"])).tolist(), "layers": {}}
+    say(f"plateau diagnosis, seeds {seeds[0]}..{seeds[-1]}, {cfg['sweeps']} sweeps, "
+        f"init {cfg['init']}, eps2 {cfg['eps2']}, decay {cfg['decay']}:")
+    say(f"  train correct: mean {np.mean(out['train_correct']):.2f} of {int(mask[0].sum())}")
+    say(f"  final error {E.mean():.4f} vs best input-independent output {const.mean():.4f} "
+        f"(mean over seeds; largest gap {np.max(np.abs(E - const)):.1e})")
+    say(f"  output spread over training cases (largest std of a unit): {spread.max():.1e}")
+    say(f"  decay as an L2 penalty at a fixed point: lambda = decay(1-alpha2)/(eps2(1-decay)) = {lam:.5f}")
+    say(f"  {'layer group':<19s} |w|      |dE/dw|   lambda|w|  |dE/dw|/(lambda|w|)")
+    for name, names in LAYER_GROUPS:
+        w, gn = norm(params, names), norm(g, names)
+        ratio = gn / np.maximum(lam * w, 1e-300)
+        out["layers"][name] = {"w": w.mean(), "grad": gn.mean(), "ratio": ratio.mean()}
+        say(f"  {name:<19s} {w.mean():.2e} {gn.mean():.2e}  {lam * w.mean():.2e}   {ratio.mean():.2f}")
+    say(f"  |Wp| at the end / at init: {np.mean(out['wp_shrink']):.4f} "
+        f"(pure decay would give (1-decay)^sweeps = {(1 - cfg['decay']) ** cfg['sweeps']:.4f})")
+    say(f"  smallest Hessian eigenvalue of E at the plateau: mean {hmin.mean():.5f} "
+        f"[{hmin.min():.5f}, {hmin.max():.5f}]; lambda + eigenvalue {lam + hmin.mean():+.5f}, > 0 "
+        f"(E + lambda/2 |w|^2 curves up in every direction: a trap) in {int(np.sum(lam + hmin > 0))}/{B} seeds")
+    if not scan:
+        return out
+    n_train = int(mask[0].sum())
+    say(f"single changes from these settings, same seeds: train correct (of {n_train}) mean, "
+        f"runs with all {n_train}, final error mean")
+    out["changes"] = {}
+    for label, over in DIAGNOSE_CHANGES:
+        per, _ = run_split(seeds, dict(cfg, **over), data)
+        tc = [m["train_correct"] for m in per]
+        n_all = int(sum(t == n_train for t in tc))
+        fe = float(np.mean([m["final_error"] for m in per]))
+        out["changes"][label] = {"config_overrides": over, "train_correct_mean": float(np.mean(tc)),
+                                 "all_train_correct": n_all, "final_error_mean": fe}
+        say(f"  {label:<26s} train {np.mean(tc):6.2f}  all {n_train} in {n_all}/{B}"
+            f"  error {fe:.3f}  (lambda {effective_l2(dict(cfg, **over)):.5f})")
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
 # CLI
 # ----------------------------------------------------------------------------------------------
 
@@ -584,6 +701,11 @@ def build_parser():
     p.add_argument("--list-facts", action="store_true", help="print all 112 facts and exit")
     p.add_argument("--cv", action="store_true",
                    help="leave-n_test-out cross-validation over all 104 cases (26 folds per seed)")
+    p.add_argument("--diagnose", action="store_true",
+                   help="measure the plateau of the given settings (gradient/decay balance, Hessian, "
+                        "best constant output) and try single changes, same seeds")
+    p.add_argument("--scan", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --diagnose: also train each single change of DIAGNOSE_CHANGES")
     p.add_argument("--ablations", action="store_true",
                    help="run the protocol for the paper settings and each ablation, same seeds")
     p.add_argument("--sweeps", type=_int_min(1, "--sweeps"), default=1500, help="training sweeps")
@@ -644,6 +766,10 @@ def parse_args(argv=None, data=None):
         a.n_test = len(names)
     if a.n_test >= len(data["names"]):
         p.error("argument --n-test: must be smaller than 104")
+    if a.diagnose and (a.cv or a.ablations):
+        p.error("argument --diagnose: not allowed with --cv or --ablations")
+    if a.diagnose and a.loss == "ce":
+        p.error("argument --diagnose: needs --loss margin or sse")
     if a.cv and len(data["names"]) % a.n_test:
         p.error("argument --n-test: must divide 104 for --cv")
     if a.json is not None:
@@ -774,12 +900,18 @@ def main(argv=None):
             print(msg, flush=True)
 
     t0 = time.perf_counter()
-    mode = "cv" if a.cv else ("sweep" if a.sweep else "single")
+    mode = "diagnose" if a.diagnose else "cv" if a.cv else ("sweep" if a.sweep else "single")
     say(f"family trees: mode {mode}, seeds {seeds[0]}..{seeds[-1]} ({len(seeds)}), "
         f"loss {cfg['loss']}, {cfg['sweeps']} sweeps, eps {cfg['eps1']}/{cfg['eps2']}, "
         f"alpha {cfg['alpha1']}/{cfg['alpha2']}, decay {cfg['decay']}")
     try:
-        if a.ablations:
+        if a.diagnose:
+            diag = diagnose(seeds, cfg, data, say, scan=a.scan)
+            metrics = {k: diag[k] for k in ["train_correct", "final_error", "best_constant_error",
+                                            "hessian_min_eig", "effective_l2"]}
+            out = {"experiment": "family_trees", "mode": "diagnose", "config": cfg,
+                   "metrics": metrics, "diagnosis": diag}
+        elif a.ablations:
             results = {}
             for label, over in ABLATIONS:
                 say(f"== {label}")
