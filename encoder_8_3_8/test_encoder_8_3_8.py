@@ -275,10 +275,11 @@ def test_readme_numbers_match_a_fresh_run():
     for line in strip_wall(enc.summary_lines(summ, cfg, 0.0)):
         assert line in readme, line
     # backprop seed 0 and Boltzmann 4-2-4 seed 0
-    for argv in (["--seed", "0"], ["--algo", "boltzmann", "--n", "4", "--seed", "0"]):
+    for argv in (["--seed", "0"], ["--seed", "2"], ["--algo", "boltzmann", "--n", "4", "--seed", "0"]):
         cfg = cfg_of(argv)
-        r = enc.run([0], cfg)
-        m = dict(enc.per_seed_metrics(r, 0, cfg), seed=0)
+        seed = int(argv[-1])
+        r = enc.run([seed], cfg)
+        m = dict(enc.per_seed_metrics(r, 0, cfg), seed=seed)
         for line in strip_wall(enc.single_lines(m, cfg, 0.0)):
             assert line in readme, line
 
@@ -328,6 +329,13 @@ def test_readme_summary_blocks_match_the_committed_sweep_results():
                      or found[f][0]["config"][key] == pytest.approx(float(val)
                                                                     if val[0].isdigit() else val)]
         assert match, seg
+
+
+def test_readme_boltzmann_8_3_8_seed_0_line_matches_the_sweep_row():
+    # a single Boltzmann 8-3-8 run takes ~20 s; row 0 of the sweep equals it (sweep = single runs)
+    d = json.load(open(os.path.join(HERE, "results", "bm_n8.json")))
+    line = strip_wall(enc.single_lines(d["per_seed"][0], d["config"], 0.0))[0]
+    assert line.startswith("Boltzmann 8-3-8 seed 0:") and line in readme_blocks()
 
 
 def test_readme_prose_numbers_match_the_committed_sweep_results():
