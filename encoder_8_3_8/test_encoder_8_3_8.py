@@ -355,6 +355,14 @@ def test_readme_prose_numbers_match_the_committed_sweep_results():
     for f, lo_hi in (("bp_sse_n16.json", "13-15 of 16 codes"), ("bp_sse_n32.json", "23-29 of 32")):
         nd = [p["n_distinct_codes"] for p in r[f]["per_seed"] if not p["solved"]]
         assert f"{min(nd)}-{max(nd)}" == lo_hi.split()[0] and lo_hi in text
+    # "every CE seed reconstructs all 16 patterns"; SSE at 16 and 32 and CE 32 at lr 0.05:
+    # every seed reconstructs everything with no dead (constant) hidden unit
+    assert r["bp_ce_n16.json"]["summary"]["reconstruction_accuracy"]["min"] == 1.0
+    for f in ("bp_sse_n16.json", "bp_sse_n32.json", "bp_ce_n32_lr005.json"):
+        s = r[f]["summary"]
+        assert s["reconstruction_accuracy"]["min"] == 1.0 and set(s["constant_hidden_units"]) == {"0"}
+    for f in ("bp_ce_n8.json", "bp_sse_n8.json"):              # "perfect in every seed (100/100)"
+        assert r[f]["summary"]["reconstruction_accuracy"]["min"] == 1.0
     bm = r["bm_n8.json"]["summary"]
     un = 100 - bm["solved"]["count"]
     assert (f"{bm['n_distinct_codes_unsolved']['5']} of the {un} unsolved seeds are down to 5 "
