@@ -361,6 +361,8 @@ def test_readme_headlines_match_fresh_run(args):
                                                                 "  held-out meaning overlap"))]
     if "--sweep" in args:
         assert len(checked) == 6
+        mean_overlap = next(ln for ln in out if ln.startswith("meaning_overlap_mean")).split()[1]
+        assert f"{mean_overlap} for random meanings" in readme_lines(), mean_overlap
     for line in checked:
         assert line in readme_lines(), f"README does not contain the fresh output line:\n{line}"
 
