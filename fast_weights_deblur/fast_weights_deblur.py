@@ -695,6 +695,12 @@ def theory_geometry(rng, cfg):
     return rows
 
 
+def theory_net_points(n_sweeps):
+    """Indices (0-based, improvement from sweep i to i + 1) printed for the 5.3 net check:
+    1, 2, 3, 6, 11, 21, 51, 101, 201, ... below n_sweeps, and the last sweep."""
+    return [i for i in (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if i < n_sweeps - 1] + [n_sweeps - 1]
+
+
 def run_theory(seed, cfg):
     rng = np.random.default_rng(seed)
     out = {"zero_one": theory_01(rng, cfg), "ternary": theory_ternary(rng, cfg),
@@ -711,10 +717,18 @@ def run_theory(seed, cfg):
             for f in (cfg["retrain_fraction"], cfg["compare_fraction"]):
                 a = res["transfer_ratio_per_sweep"][ni, :, fr.index(f)]
                 c = res["transfer_ratio_cumulative"][ni, :, fr.index(f)]
+                R = res["curve_retrained"][ni, :, fr.index(f)].mean(0)     # mean over seeds, (T3+1,)
+                U = res["curve_unretrained"][ni, :, fr.index(f)].mean(0)
+                pts = [0] + [i + 1 for i in theory_net_points(len(R) - 1)]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    win = [(U[a] - U[b]) / (R[a] - R[b]) for a, b in zip(pts[:-1], pts[1:])]
                 d["%g" % f] = {"ratio_per_sweep_mean": _f(_nanmean(a, 0)),
                                "ratio_per_sweep_median": _f(_nanmedian(a, 0)),
                                "ratio_cumulative_mean": _f(_nanmean(c, 0)),
-                               "ratio_cumulative_median": _f(_nanmedian(c, 0)), "seeds": net_seeds}
+                               "ratio_cumulative_median": _f(_nanmedian(c, 0)),
+                               "err_retrained_mean": _f(R), "err_unretrained_mean": _f(U),
+                               "window_sweeps": pts, "ratio_window_of_means": _f(np.array(win)),
+                               "seeds": net_seeds}
             out[key][net] = d
     return out
 
@@ -795,7 +809,8 @@ def build_parser():
       help="slow momentum during stage 3 only (default: --mom-slow)")
     a("--sweeps1", type=_int_ge(0), default=SWEEPS_1, help="stage 1 sweeps on the old associations")
     a("--sweeps2", type=_int_ge(0), default=SWEEPS_2, help="stage 2 sweeps on the new associations")
-    a("--sweeps3", type=_int_ge(1), default=SWEEPS_3, help="stage 3 rehearsal sweeps")
+    a("--sweeps3", type=_int_ge(1), default=SWEEPS_3,
+      help="stage 3 rehearsal sweeps (with --theory: the rehearsal length of the 5.3 10-100-10 check)")
     a("--decay-sweeps", type=_int_ge(0), default=DECAY_SWEEPS, help="stage 4 sweeps of fast-weight decay")
     a("--decay-every", type=_int_ge(1), default=DECAY_EVERY, help="record stage-4 errors every N sweeps")
     a("--retrain-fraction", type=_float_in(0, 1, lo_open=True), default=RETRAIN_FRACTION,
@@ -1067,10 +1082,14 @@ def print_theory(th, out):
         for net, d in th[key].items():
             for f, e in d.items():
                 rr, cc = e["ratio_per_sweep_median"], e["ratio_cumulative_median"]
-                ii = [i for i in (0, 1, 2, 5, 10, len(rr) - 1) if i < len(rr)]
+                ii = theory_net_points(len(rr))
                 out(f"5.3 10-100-10 net ({net}, {tag}, rehearse {float(f):.0%}, {len(e['seeds'])} seeds), median at "
                     "sweep " + ", ".join(str(i + 1) for i in ii) + ": per-sweep ratio "
                     + ", ".join(_fmt(rr[i], 3) for i in ii) + "; cumulative " + ", ".join(_fmt(cc[i], 3) for i in ii))
+                pts, R, U = e["window_sweeps"], e["err_retrained_mean"], e["err_unretrained_mean"]
+                out("    mean error retrained/unretrained after sweep " + ", ".join(
+                    f"{t}: {_fmt(R[t])}/{_fmt(U[t])}" for t in pts) + "; ratio of mean improvements, sweeps "
+                    + ", ".join(f"{a}-{b}: {_fmt(w, 3)}" for a, b, w in zip(pts[:-1], pts[1:], e["ratio_window_of_means"])))
     out("4.1 figure-4 geometry: angle | measured fraction of noise directions with positive transfer [ci95] | arc prediction 1-phi/pi")
     for row in th["geometry"]:
         e = row["by_shrink"][0]

@@ -236,3 +236,11 @@ def test_readme_headline_matches_fresh_run():
     res = getattr(pytest, "fast_seed0", None) or fw.run_protocol([0], default_cfg())
     fresh = [ln.strip() for ln in fw.headline_lines(res, default_cfg(), [0])]
     assert quoted == fresh
+
+
+def test_theory_net_points_cover_long_rehearsals():
+    """The 5.3 net check prints sweeps 1, 2, 3, 6, 11 and the last for 20 sweeps (unchanged), and
+    adds 21, 51, 101 for a 200-sweep rehearsal (--theory --sweeps3 200)."""
+    assert fw.theory_net_points(20) == [0, 1, 2, 5, 10, 19]
+    assert fw.theory_net_points(200) == [0, 1, 2, 5, 10, 20, 50, 100, 199]
+    assert fw.theory_net_points(1) == [0]
