@@ -45,6 +45,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     if not os.path.isdir(args.outdir):
         p.error(f"argument --outdir: not a directory: {args.outdir}")
+    probe = os.path.join(args.outdir, ".write_probe.tmp")
+    try:
+        open(probe, "wb").close()
+        os.remove(probe)
+    except OSError as exc:
+        p.error(f"argument --outdir: cannot write to {args.outdir}: {exc.strerror}")
     parser = ra.build_parser()
     cfg = ra.config_from_args(parser.parse_args(["--scenario", "under"]), parser)
     hidden, epochs = cfg["scenarios"][0]
@@ -79,8 +85,12 @@ def main(argv=None):
     plt.close(fig)
     path = os.path.join(args.outdir, "replay_autoencoder.gif")
     tmp = os.path.join(args.outdir, ".replay_autoencoder.tmp.gif")
-    iio.imwrite(tmp, np.stack(frames), duration=250, loop=0)
-    os.replace(tmp, path)
+    try:
+        iio.imwrite(tmp, np.stack(frames), duration=250, loop=0)
+        os.replace(tmp, path)
+    except OSError as exc:
+        print(f"error: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        return 1
     print(f"wrote {path} ({len(frames)} frames, {os.path.getsize(path) / 1e6:.2f} MB)")
     return 0
 

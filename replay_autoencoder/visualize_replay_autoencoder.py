@@ -268,6 +268,12 @@ def main(argv=None):
         os.makedirs(args.outdir, exist_ok=True)
     except OSError as exc:
         p.error(f"argument --outdir: cannot create {args.outdir}: {exc.strerror}")
+    probe = os.path.join(args.outdir, ".write_probe.tmp")
+    try:
+        open(probe, "wb").close()
+        os.remove(probe)
+    except OSError as exc:
+        p.error(f"argument --outdir: cannot write to {args.outdir}: {exc.strerror}")
     parser = ra.build_parser()
     cfg = ra.config_from_args(parser.parse_args(["--sigma-sweep"]), parser)
     metrics, raws = ra.run_study(args.seed, cfg)
