@@ -253,3 +253,17 @@ def test_figure_and_gif_scripts_write_into_outdir(tmp_path):
     frames = iio.imread(tmp_path / "vector_symmetry.gif", index=None)
     assert frames.shape[0] == 3 and frames.ndim == 4
     assert not [p for p in tmp_path.iterdir() if "tmp" in p.name]
+
+
+def test_readme_table_matches_its_printed_1000_seed_blocks():
+    """The sweeps-to-solve table rows equal the quartiles printed in the 1,000-seed blocks."""
+    text = open(README).read()
+    for tag, row in (("sweep1000long", "this repo, seeds 0–999, cap 200,000"),
+                     ("sweep1000", "this repo, seeds 0–999, cap 20,000")):
+        q = re.search(r"sweeps to solve, all seeds .*?: min (\S+)  Q1 (\S+)  median (\S+) .*?"
+                      r"Q3 (\S+)  max (\S+)", "\n".join(_readme_block(tag)))
+        solved = re.search(r"solved: (\d+/\d+)", "\n".join(_readme_block(tag))).group(1)
+        m = re.search(rf"\| {re.escape(row)}[^|]*\|(.*)\|\n", text)
+        cells = [c.strip() for c in m.group(1).split("|")]
+        printed = [x.replace(">max", ">cap") for x in q.groups()]
+        assert cells == printed + [solved], (tag, cells, printed, solved)
