@@ -229,12 +229,14 @@ def test_readme_seed0_matches_fresh_run():
     assert [ln for ln in block if not ln.startswith("wallclock")] == lines
 
 
-def test_readme_sweep100_matches_fresh_run():
-    seeds = list(range(100))
+@pytest.mark.parametrize("n, tag", [(100, "sweep100"), (1000, "sweep1000")])
+def test_readme_sweep_matches_fresh_run(n, tag):
+    """The README's 100- and 1,000-seed summaries (paper settings) equal a fresh batched run."""
+    seeds = list(range(n))
     out = vs.train(seeds)
-    per_seed = [vs.run_metrics(out["params"], i, "01", out) for i in range(100)]
+    per_seed = [vs.run_metrics(out["params"], i, "01", out) for i in range(n)]
     lines = vs.format_summary(vs.summarize(per_seed, vs.MAX_SWEEPS), "01")
-    block = _readme_block("sweep100")
+    block = _readme_block(tag)
     assert [ln for ln in block if not ln.startswith("wallclock")] == lines
 
 
