@@ -43,14 +43,7 @@ def main(argv=None):
                    help="replay noise of the right panel (default 0.5)")
     p.add_argument("--steps", type=ra.int_ge(1), default=25, help="chain length (25)")
     args = p.parse_args(argv)
-    if not os.path.isdir(args.outdir):
-        p.error(f"argument --outdir: not a directory: {args.outdir}")
-    probe = os.path.join(args.outdir, ".write_probe.tmp")
-    try:
-        open(probe, "wb").close()
-        os.remove(probe)
-    except OSError as exc:
-        p.error(f"argument --outdir: cannot write to {args.outdir}: {exc.strerror}")
+    viz.check_writable_outdir(p, args.outdir)
     parser = ra.build_parser()
     cfg = ra.config_from_args(parser.parse_args(["--scenario", "under"]), parser)
     hidden, epochs = cfg["scenarios"][0]

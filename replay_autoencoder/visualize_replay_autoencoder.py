@@ -258,6 +258,19 @@ def fig_quality_vs_sigma(outdir, metrics):
     return save(fig, outdir, "quality_vs_sigma.png")
 
 
+
+def check_writable_outdir(parser, outdir):
+    """Exit with a one-line usage error (status 2) unless outdir is a writable directory."""
+    if not os.path.isdir(outdir):
+        parser.error(f"argument --outdir: not a directory: {outdir}")
+    probe = os.path.join(outdir, ".write_probe.tmp")
+    try:
+        open(probe, "wb").close()
+        os.remove(probe)
+    except OSError as exc:
+        parser.error(f"argument --outdir: cannot write to {outdir}: {exc.strerror}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seed", type=ra.int_ge(0), default=0, help="random seed (default 0)")
@@ -268,12 +281,7 @@ def main(argv=None):
         os.makedirs(args.outdir, exist_ok=True)
     except OSError as exc:
         p.error(f"argument --outdir: cannot create {args.outdir}: {exc.strerror}")
-    probe = os.path.join(args.outdir, ".write_probe.tmp")
-    try:
-        open(probe, "wb").close()
-        os.remove(probe)
-    except OSError as exc:
-        p.error(f"argument --outdir: cannot write to {args.outdir}: {exc.strerror}")
+    check_writable_outdir(p, args.outdir)
     parser = ra.build_parser()
     cfg = ra.config_from_args(parser.parse_args(["--sigma-sweep"]), parser)
     metrics, raws = ra.run_study(args.seed, cfg)
