@@ -271,3 +271,22 @@ def test_reproduce_figures_needs_the_figure_scripts(fake_root):
                                                          "add_argument('--seed')\n")
     proc = run(["reproduce.py", "--root", str(fake_root), "family_trees", "--figures"])
     assert proc.returncode == 0, proc.stdout
+
+
+def test_experiments_table_numbers_come_from_the_folder_readmes():
+    """Every number in a row's headline cell appears in that folder's README (whose headline
+    numbers the folder's own tests re-derive from a fresh run)."""
+    readme = read("README.md")
+    table = readme[readme.index("<!-- experiments-table -->"):
+                   readme.index("<!-- /experiments-table -->")]
+    rows = [line for line in table.splitlines() if line.startswith("| [`")]
+    assert len(rows) == len(EXPERIMENTS)
+    for line in rows:
+        cells = [c.strip() for c in line.split("|")[1:-1]]
+        name = re.search(r"`(\w+)/`", cells[0]).group(1)
+        if name not in EXISTING:
+            assert "not yet implemented" in cells[3]
+            continue
+        folder = read(name, "README.md").replace("\u2212", "-").replace(",", "")
+        for number in re.findall(r"\d[\d,]*\.?\d*", cells[3]):
+            assert number.replace(",", "") in folder, f"{name}: {number} not in its README"
