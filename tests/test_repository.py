@@ -288,5 +288,7 @@ def test_experiments_table_numbers_come_from_the_folder_readmes():
             assert "not yet implemented" in cells[3]
             continue
         folder = read(name, "README.md").replace("\u2212", "-").replace(",", "")
-        for number in re.findall(r"\d[\d,]*\.?\d*", cells[3]):
-            assert number.replace(",", "") in folder, f"{name}: {number} not in its README"
+        for number in re.findall(r"(?<![\d.])\.?\d[\d,]*(?:\.\d+)?", cells[3]):
+            plain = re.escape(number.replace(",", ""))
+            assert re.search(rf"(?<![\d.]){plain}(?![\d]|\.\d)", folder), \
+                f"{name}: {number} not in its README"
