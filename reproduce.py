@@ -13,10 +13,15 @@ lists, per experiment, its status, a few headline metrics read back from the
 JSON it wrote, and the wall-clock of the run.  A folder that does not exist yet
 is listed as ``missing``; an experiment that fails is reported with the tail of
 its stderr and makes the exit status 1, but the others still run.  An unknown
-experiment name is a one-line error with exit status 2.
+experiment name, a name given twice, a sweep larger than ``MAX_SWEEP`` or a
+timeout that is not a finite positive number is a one-line error with exit
+status 2; Ctrl-C stops the running script and ends with one line, exit 130.
+Only the main scripts run here: each folder's studies script
+(``<name>/studies_<name>.py``) runs on its own.
 """
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -39,6 +44,7 @@ EXPERIMENTS = {
 }
 STDERR_TAIL_LINES = 15
 MAX_CELL = 110
+MAX_SWEEP = 10_000       # seeds per sweep; each main script also refuses what it cannot fit
 
 
 def non_negative_int(text):
@@ -51,10 +57,10 @@ def non_negative_int(text):
     return value
 
 
-def positive_int(text):
+def sweep_size(text):
     value = non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be >= 1, got 0")
+    if not 1 <= value <= MAX_SWEEP:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_SWEEP}, got {value}")
     return value
 
 
@@ -63,8 +69,8 @@ def positive_float(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value
 
 
@@ -75,21 +81,28 @@ def parse_args(argv):
                         help="experiments to run (default: all): " + ", ".join(EXPERIMENTS))
     parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="seed for single runs and figures (default 0)")
-    parser.add_argument("--sweep", type=positive_int, default=None, metavar="N",
+    parser.add_argument("--sweep", type=sweep_size, default=None, metavar="N",
                         help="run seeds 0..N-1 of each experiment instead of one seed")
     parser.add_argument("--figures", action="store_true",
                         help="also run each visualize script and GIF maker")
     parser.add_argument("--timeout", type=positive_float, default=3600.0,
                         help="seconds allowed per script (default 3600)")
     parser.add_argument("--root", default=ROOT, help=argparse.SUPPRESS)
+    parser.error = usage_error
     args = parser.parse_args(argv)
     unknown = [name for name in args.experiments if name not in EXPERIMENTS]
+    twice = [name for i, name in enumerate(args.experiments) if name in args.experiments[:i]]
     if unknown:
-        # One line on stderr, exit status 2, like any other usage error.
-        sys.stderr.write(f"reproduce.py: error: unknown experiment {unknown[0]!r} "
-                         f"(choose from: {', '.join(EXPERIMENTS)})\n")
-        sys.exit(2)
+        usage_error(f"unknown experiment {unknown[0]!r} (choose from: {', '.join(EXPERIMENTS)})")
+    if twice:
+        usage_error(f"experiment {twice[0]!r} given twice")
     return args
+
+
+def usage_error(message):
+    """One line on stderr and exit status 2, like every other usage error."""
+    sys.stderr.write(f"reproduce.py: error: {message}\n")
+    sys.exit(2)
 
 
 def run_script(argv, cwd, timeout):
@@ -220,4 +233,9 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        # subprocess.run has already killed and reaped the running script
+        sys.stderr.write("reproduce.py: interrupted\n")
+        sys.exit(130)
