@@ -1,847 +1,589 @@
 """Damage, relearning and spontaneous recovery (Hinton & Sejnowski 1986, PDP vol. 1 ch. 7).
 
-A 30 -> 20 -> 30 network learns 20 word -> meaning associations (3-letter words, one-hot per
-letter position; 30-bit binary meanings). The weights are damaged, the net relearns 18 of the
-20, and we measure whether the 2 never relearned recover too ("spontaneous recovery").
+A 30-20-30 network learns 20 word -> meaning associations (3-letter words, one-hot per letter
+position: 30 grapheme units; 30-bit meanings: sememe units); its weights are damaged, it
+relearns 18 of the 20, and we measure whether the 2 never relearned come back, in bits and in
+words (nearest meaning among the 20). Learners, vectorised over patterns and seeds: the
+chapter's Boltzmann machine (Gibbs sampling, annealing to T = 1, dw ~ <s_i s_j>+ - <s_i s_j>-)
+and a logistic MLP trained by hand-written backprop. Damage: noise on every weight, zeroing a
+fraction of them (optionally for good), or shrinking them all towards zero.
 
-Learners: a logistic MLP trained by hand-written backprop (cross-entropy), or the paper's
-Boltzmann machine (Gibbs sampling under simulated annealing, dW ~ <s_i s_j>+ - <s_i s_j>-).
-Damage: zero a random fraction of the weights (optionally permanently), add isotropic noise
-to every weight (scale relative to each weight matrix's RMS), or shrink every weight towards
-zero. A control scores the held-out outputs against the other 19 meanings, so that recovery
-that is only a drift towards the typical meaning can be told apart ("specific recovery").
-
-Running `python3 grapheme_sememe.py --seed 0` prints the configuration, the number of cycles
-to criterion, a table of bit accuracy and mean absolute error for the trained 18 and the
-held-out 2 after training, after damage and after relearning, then the recovery (pp), its peak
-over the relearning curve, the transfer ratio and the held-out pattern accuracy. `--sweep N`
-runs seeds 0..N-1 as one batched computation and prints mean / std / min / max / 95% interval
-of every metric, the fraction of seeds with positive recovery and the overlap analysis.
-`--analysis conditions` repeats the sweep for every learner x damage x sememe kind (16 rows);
-`--analysis heatmap` prints mean recovery over damage size x relearning length.
+`--seed S` prints the cycles to criterion, bits and words (held-out 2, trained 18) after
+training, damage and relearning, and a headline line with the share of the lost held-out bits
+that relearning regained; `--sweep N` the same for seeds 0..N-1 (one batch) as means with 95%
+intervals. The studies beyond the chapter are in studies_grapheme_sememe.py.
 """
 import argparse
+import copy
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
 
-import numpy as np
+# single-threaded BLAS: the arrays are small and threads only contend on a shared 2-core machine
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-N_LETTERS = 10        # alphabet size per letter position
-N_POS = 3             # letters per word
-N_IN = N_LETTERS * N_POS   # 30 grapheme units
-N_OUT = 30            # sememe units
-N_WORDS = 20          # associations
-N_HELDOUT = 2         # never relearned
+import numpy as np  # noqa: E402
+
+# ---- the chapter's network and task ----------------------------------------------------------
+N_LETTERS, N_POS = 10, 3        # paper: 3 letter positions x 10 possible letters
+N_IN = N_LETTERS * N_POS        # paper: 30 grapheme units
+N_HIDDEN = 20                   # paper: 20 intermediate units
+N_OUT = 30                      # paper: 30 sememe units
+N_WORDS, N_HELDOUT = 20, 2      # paper: 20 associations, 2 of them never relearned
 ALPHABET = "abcdefghij"
 STAGES = ("post_train", "post_damage", "post_relearn")
 
+# ---- our choices for what the chapter leaves open (README "Deviations") ----------------------
+DENSITY = 0.5                   # ours: P(sememe bit on) of a random meaning
+DAMAGE = "noise"                # ours: isotropic uniform noise on every weight (biases intact)
+FRACTION, SHRINK = 0.5, 0.5     # ours: zeroed fraction / shrink factor of the other damages
+RELEARN_CYCLES = 30             # ours: full-batch relearning cycles on the 18
+MAX_WEIGHT = 1e6                # |w| beyond this: the learner has diverged
+MAX_SWEEP = 1000                # seeds in one batched computation (memory of the sampler)
+
+# each learner's values; noise_scale is chosen so that about half the held-out words are lost
+BACKPROP = dict(init_scale=0.5, lr=0.5, momentum=0.9, train_cycles=3000, criterion=0.2,
+                relearn_lr=0.3, relearn_momentum=0.0, noise_scale=1.0)
+BOLTZMANN = dict(init_scale=0.1, lr=0.4, momentum=0.8, train_cycles=3000, criterion=0.3,
+                 relearn_lr=0.4, relearn_momentum=0.0, noise_scale=0.5,
+                 bm_schedule="2@8,2@4,2@2,2@1",    # ours: annealing, sweeps@temperature, to T=1
+                 bm_stat_sweeps=30,                # sweeps at T = 1 that collect <s_i s_j>-
+                 bm_eval_sweeps=10,                # sweeps at T = 1 averaged for the outputs
+                 bm_step="proportional",           # or "fixed": dw = lr * sign(p+ - p-)
+                 bm_intra=False)                   # links within the sememe layer
+BM_EVAL_CHAINS = 5              # ours: independent chains per word averaged for the outputs
+FIXED_STEP_LR = 0.02            # ours: lr (step size) default of --bm-step fixed
+LEARNERS = {"backprop": BACKPROP, "boltzmann": BOLTZMANN}
+
 
 class Diverged(RuntimeError):
-    """Raised when the weights or outputs stop being finite."""
+    """The weights stopped being finite or exceeded MAX_WEIGHT."""
 
 
-# ----------------------------------------------------------------------------------------------
-# data
-# ----------------------------------------------------------------------------------------------
-def word_name(code):
-    """3-digit code (letter indices) -> string, e.g. (0, 3, 9) -> 'adj'."""
-    return "".join(ALPHABET[c] for c in code)
-
-
-def make_meanings(rng, cfg):
-    """20 distinct, non-empty 30-bit meanings (20, 30) float64 in {0, 1}."""
+# ---- data: one generator per seed, draws in a fixed order (data, initial weights, damage) ----
+def make_meanings(rng, density):
+    """20 distinct, non-empty random 30-bit meanings (20, 30) in {0, 1}."""
     while True:
-        if cfg["sememes"] == "random":
-            T = (rng.random((N_WORDS, N_OUT)) < cfg["density"]).astype(float)
-        else:
-            # OR of k of K prototypes, then flip each bit with probability `flip`
-            protos = rng.random((cfg["prototypes"], N_OUT)) < cfg["proto_density"]
-            T = np.zeros((N_WORDS, N_OUT), dtype=bool)
-            for i in range(N_WORDS):
-                pick = rng.choice(cfg["prototypes"], cfg["proto_k"], replace=False)
-                T[i] = protos[pick].any(axis=0)
-            T ^= rng.random((N_WORDS, N_OUT)) < cfg["flip"]
-            T = T.astype(float)
+        T = rng.random((N_WORDS, N_OUT)) < density
         if T.sum(1).min() > 0 and len({row.tobytes() for row in T}) == N_WORDS:
-            return T
+            return T.astype(float)
 
 
-def make_data(rng, cfg):
-    """One seed's task: words, one-hot inputs X (20, 30), meanings T (20, 30), held-out 2."""
-    codes = rng.choice(N_LETTERS ** N_POS, N_WORDS, replace=False)
-    digits = np.stack([(codes // N_LETTERS ** (N_POS - 1 - p)) % N_LETTERS
-                       for p in range(N_POS)], axis=1)              # (20, 3)
-    X = np.zeros((N_WORDS, N_IN))
-    for p in range(N_POS):
-        X[np.arange(N_WORDS), p * N_LETTERS + digits[:, p]] = 1.0
-    words = [word_name(d) for d in digits]
-    T = make_meanings(rng, cfg)
-    heldout = np.sort(rng.choice(N_WORDS, N_HELDOUT, replace=False))
-    if cfg["heldout"]:
-        missing = [w for w in cfg["heldout"] if w not in words]
-        if missing:
-            raise KeyError(",".join(missing))
-        heldout = np.sort(np.array([words.index(w) for w in cfg["heldout"]]))
-    return {"X": X, "T": T, "words": words, "heldout": heldout}
+def make_seed(rng, cfg):
+    """One seed: words, one-hot inputs X (20, 30), meanings T (20, 30), held-out pair,
+    initial weights, and the damage draws (unit-variance noise and uniforms for zero masks)."""
+    codes = rng.choice(N_LETTERS ** N_POS, N_WORDS, replace=False)       # 20 distinct words
+    digits = codes[:, None] // N_LETTERS ** np.arange(N_POS - 1, -1, -1) % N_LETTERS  # (20, 3)
+    X = (np.arange(N_IN) == (digits + N_LETTERS * np.arange(N_POS))[:, :, None]).any(1) * 1.0
+    T = make_meanings(rng, cfg["density"])
+    held = np.sort(rng.choice(N_WORDS, N_HELDOUT, replace=False))
+    a = cfg["init_scale"]                                           # initial weights U(-a, a)
+    p = {"W1": rng.uniform(-a, a, (N_IN, N_HIDDEN)), "b1": np.zeros(N_HIDDEN),
+         "W2": rng.uniform(-a, a, (N_HIDDEN, N_OUT)), "b2": np.zeros(N_OUT)}
+    if cfg.get("bm_intra"):
+        p["L"] = np.zeros((N_OUT, N_OUT))          # symmetric sememe-sememe links, zero diagonal
+    noise = {k: rng.uniform(-np.sqrt(3), np.sqrt(3), p[k].shape) for k in ("W1", "W2")}
+    cut = {k: rng.random(p[k].shape) for k in ("W1", "W2")}     # zeroed where cut < fraction
+    words = ["".join(ALPHABET[c] for c in d) for d in digits]
+    return {"X": X, "T": T, "held": held, "words": words, "params": p, "noise": noise, "cut": cut}
 
 
-def cosine01(a, b):
-    """Cosine between 0/1 vectors along the last axis (H&P 1987 eq. 2's n_ab / sqrt(n_a n_b))."""
-    return (a * b).sum(-1) / np.sqrt(a.sum(-1) * b.sum(-1))
-
-
-def overlap_stats(data):
-    """How much the held-out 2 share with the trained 18, and mean pairwise meaning overlap."""
-    X, T, h = data["X"], data["T"], data["heldout"]
-    tr = np.setdiff1d(np.arange(N_WORDS), h)
-    iu = np.triu_indices(N_WORDS, 1)
-    allpairs = cosine01(T[:, None], T[None])[iu]
-    return {
-        "meaning_overlap_mean": float(allpairs.mean()),
-        "heldout_meaning_overlap": float(cosine01(T[h][:, None], T[tr][None]).mean()),
-        "heldout_meaning_overlap_max": float(cosine01(T[h][:, None], T[tr][None]).max(1).mean()),
-        "heldout_word_overlap": float(cosine01(X[h][:, None], X[tr][None]).mean()),
-    }
-
-
-# ----------------------------------------------------------------------------------------------
-# parameters and damage (leading seed axis S everywhere)
-# ----------------------------------------------------------------------------------------------
-def init_params(rng, cfg):
-    """W1 (30, H) grapheme->hidden, b1 (H,), W2 (H, 30) hidden->sememe, b2 (30,)."""
-    a, H = cfg["init_scale"], cfg["hidden"]
-    return {"W1": rng.uniform(-a, a, (N_IN, H)), "b1": np.zeros(H),
-            "W2": rng.uniform(-a, a, (H, N_OUT)), "b2": np.zeros(N_OUT)}
-
-
-def damaged_names(cfg):
-    return ("W1", "b1", "W2", "b2") if cfg["damage_biases"] else ("W1", "W2")
-
-
-def draw_damage(rng, cfg, params):
-    """Draw the damage for one seed before training (so it does not depend on training length).
-
-    zero: boolean mask per damaged array, True = lesioned; noise: unit-variance noise per array
-    (scaled later by noise_scale * RMS of the trained array); shrink: nothing random."""
-    out = {}
-    for k in damaged_names(cfg):
-        shape = params[k].shape
-        if cfg["damage"] == "shrink":
-            out[k] = np.zeros(shape, dtype=bool)
+# ---- damage (leading seed axis S on every array) ---------------------------------------------
+def apply_damage(p, noise, cut, cfg):
+    """Damaged copy of p and keep-masks (1 = intact) of zeroed arrays. Only the weights
+    between layers are damaged (W1, W2; with unit-variance noise, uniform); biases intact."""
+    new, keep = {k: v.copy() for k, v in p.items()}, {}
+    for k in noise:
+        if cfg["damage"] == "noise":
+            rms = np.sqrt((p[k] ** 2).mean((1, 2), keepdims=True))   # per seed and matrix
+            new[k] = p[k] + cfg["noise_scale"] * rms * noise[k]
         elif cfg["damage"] == "zero":
-            out[k] = rng.random(shape) < cfg["fraction"]
-        elif cfg["noise_dist"] == "gaussian":
-            out[k] = rng.standard_normal(shape)
-        else:
-            out[k] = rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), shape)   # unit variance
-    return out
-
-
-def rms(a):
-    """Root mean square over all but the leading seed axis, broadcastable back to a."""
-    axes = tuple(range(1, a.ndim))
-    return np.sqrt((a ** 2).mean(axis=axes, keepdims=True))
-
-
-def apply_damage(params, damage, cfg):
-    """Return damaged copies of params and the keep-masks (1 = intact) of lesioned arrays."""
-    new = {k: v.copy() for k, v in params.items()}
-    keep = {}
-    for k, d in damage.items():
-        if cfg["damage"] == "zero":
-            keep[k] = (~d).astype(float)
-            new[k] = new[k] * keep[k]
-        elif cfg["damage"] == "shrink":          # decay of every weight towards zero
-            new[k] = new[k] * (1.0 - cfg["shrink"])
-        else:
-            new[k] = new[k] + cfg["noise_scale"] * rms(params[k]) * d
+            keep[k] = (cut[k] >= cfg["fraction"]).astype(float)
+            new[k] = p[k] * keep[k]
+        else:                                      # shrink: decay towards zero
+            new[k] = p[k] * (1.0 - cfg["shrink"])
     return new, keep
 
 
-# ----------------------------------------------------------------------------------------------
-# backprop learner: logistic 30-H-30 MLP, cross-entropy
-# ----------------------------------------------------------------------------------------------
+# ---- backprop learner: logistic 30-20-30 MLP, cross-entropy ----------------------------------
 def sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 def bp_forward(p, X):
-    """X (S, P, 30) -> hidden (S, P, H), output (S, P, 30)."""
-    Hd = sigmoid(X @ p["W1"] + p["b1"][:, None, :])
-    Y = sigmoid(Hd @ p["W2"] + p["b2"][:, None, :])
-    return Hd, Y
+    """X (S, P, 30) -> output (S, P, 30)."""
+    return sigmoid(sigmoid(X @ p["W1"] + p["b1"][:, None]) @ p["W2"] + p["b2"][:, None])
 
 
 def bp_loss_and_grads(p, X, T, weight_decay=0.0):
-    """Per-seed loss (S,) = mean over patterns of summed bit cross-entropy + wd/2 |W|^2.
-
-    Returns (loss, grads) with grads named after the parameter they belong to."""
-    P = X.shape[1]
-    Hd = sigmoid(X @ p["W1"] + p["b1"][:, None, :])       # (S, P, H) hidden
-    Z = Hd @ p["W2"] + p["b2"][:, None, :]                 # (S, P, 30) output logits
-    Y = sigmoid(Z)
-    ce = (np.logaddexp(0.0, Z) - T * Z).sum((1, 2)) / P   # = -t log y - (1-t) log(1-y)
+    """Per-seed loss (S,) = mean over patterns of the summed bit cross-entropy
+    + weight_decay / 2 |W|^2, and its gradient for every parameter array."""
+    P = X.shape[1]                                        # S seeds, P patterns, H hidden
+    Hd = sigmoid(X @ p["W1"] + p["b1"][:, None])          # (S, P, H) hidden activities
+    Z = Hd @ p["W2"] + p["b2"][:, None]                    # (S, P, 30) output logits
+    ce = (np.logaddexp(0.0, Z) - T * Z).sum((1, 2)) / P   # = -t log y - (1 - t) log(1 - y)
     loss = ce + 0.5 * weight_decay * ((p["W1"] ** 2).sum((1, 2)) + (p["W2"] ** 2).sum((1, 2)))
-    dZ2 = (Y - T) / P                                     # CE through the logistic output
+    dZ2 = (sigmoid(Z) - T) / P                            # cross-entropy through the logistic
     dW2 = Hd.transpose(0, 2, 1) @ dZ2 + weight_decay * p["W2"]
     db2 = dZ2.sum(1)
     dH = dZ2 @ p["W2"].transpose(0, 2, 1)                 # back through W2
-    dZ1 = dH * Hd * (1 - Hd)                              # back through the hidden logistic
+    dZ1 = dH * Hd * (1.0 - Hd)                            # back through the hidden logistic
     dW1 = X.transpose(0, 2, 1) @ dZ1 + weight_decay * p["W1"]
     db1 = dZ1.sum(1)
     return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
 
-# ----------------------------------------------------------------------------------------------
-# Boltzmann learner: graphemes always clamped; hidden and sememes stochastic binary units
-# E(g, h, m) = -g W1 h - h W2 m - b1 h - b2 m   (no connections within a layer)
-# ----------------------------------------------------------------------------------------------
+# ---- Boltzmann learner: graphemes g clamped; hidden h, sememes m stochastic binary units -----
+# E(g, h, m) = -g W1 h - h W2 m - b1 h - b2 m - sum_{k<l} L_kl m_k m_l  (L only with bm_intra)
 def parse_schedule(text):
-    """'2@4,2@2,4@1' -> list of temperatures, one per Gibbs sweep: [4, 4, 2, 2, 1, 1, 1, 1]."""
-    temps = []
-    for part in text.split(","):
-        n, t = part.split("@")
-        n, t = int(n), float(t)
-        if n < 1 or not t > 0 or not np.isfinite(t):
-            raise ValueError(part)
-        temps += [t] * n
-    return temps
+    """'2@4,2@2,4@1' -> one temperature per Gibbs sweep: [4, 4, 2, 2, 1, 1, 1, 1]."""
+    pairs = [(int(n), float(t)) for n, t in (part.split("@") for part in text.split(","))]
+    if not all(1 <= n <= 1000 and 0 < t < 1e6 for n, t in pairs):
+        raise ValueError(text)
+    return [t for n, t in pairs for _ in range(n)]
 
 
-def bm_hidden_prob(p, G, M, temp, GW=None):
-    """p(h_j = 1 | g, m) at temperature temp; G (S, P, 30), M (S, P, 30) -> (S, P, H).
-    GW: precomputed G @ W1 + b1 (the clamped graphemes' input, constant within a phase)."""
-    if GW is None:
-        GW = G @ p["W1"] + p["b1"][:, None, :]
+def bm_hidden_prob(p, GW, M, temp):
+    """p(h_j = 1 | g, m) (S, P, H); GW = g W1 + b1 (constant within a phase), M (S, P, 30)."""
     return sigmoid((GW + M @ p["W2"].transpose(0, 2, 1)) / temp)
 
 
-def bm_sememe_prob(p, Hs, temp):
-    """p(m_k = 1 | h) at temperature temp; Hs (S, P, H) -> (S, P, 30)."""
-    return sigmoid((Hs @ p["W2"] + p["b2"][:, None, :]) / temp)
+def bm_sample_sememes(p, Hs, M, temp, U):
+    """Gibbs sweep over the sememes given h: as one block without links within the layer, else
+    one unit at a time. Returns the states and the probabilities they were sampled from."""
+    drive = Hs @ p["W2"] + p["b2"][:, None]
+    if "L" not in p:
+        prob = sigmoid(drive / temp)
+        return (U < prob).astype(float), prob
+    M, prob = M.copy(), np.empty_like(M)
+    for k in range(M.shape[2]):
+        prob[:, :, k] = sigmoid((drive[:, :, k] + np.einsum("spl,sl->sp", M, p["L"][:, :, k]))
+                                / temp)
+        M[:, :, k] = (U[:, :, k] < prob[:, :, k]).astype(float)
+    return M, prob
 
 
-def bm_draw(rngs, active, n_sweeps, P, n_units):
-    """Uniform numbers (float32) for n_sweeps block-Gibbs sweeps plus one row for the initial
-    free states, one call per seed. Seeds that are not active draw nothing, so each seed's
-    stream only depends on its own history (a batched sweep reproduces single runs exactly).
-    -> (n_sweeps + 1, S, P, n_units)."""
-    U = np.zeros((n_sweeps + 1, len(rngs), P, n_units), dtype=np.float32)
+def bm_draw(rngs, n_sweeps, P):
+    """Uniform numbers (float32) for n_sweeps Gibbs sweeps plus one row for the random initial
+    sememe states, one call per seed -> (n_sweeps + 1, S, P, H + 30)."""
+    U = np.empty((n_sweeps + 1, len(rngs), P, N_HIDDEN + N_OUT), dtype=np.float32)
     for s, r in enumerate(rngs):
-        if active[s]:
-            U[:, s] = r.random((n_sweeps + 1, P, n_units), dtype=np.float32)
+        U[:, s] = r.random((n_sweeps + 1, P, N_HIDDEN + N_OUT), dtype=np.float32)
     return U
 
 
-def bm_phase(p, G, M_clamp, temps, n_stat, U):
-    """One phase of Boltzmann learning by block Gibbs sampling under simulated annealing.
-
-    G (S, P, 30) graphemes, always clamped. M_clamp (S, P, 30) clamps the sememes (positive
-    phase) or None leaves them free (negative phase, started from random states). temps:
-    annealing schedule; then n_stat sweeps at the final temperature collect statistics. Each
-    sweep samples all hidden units given (g, m), then (if free) all sememes given h (no
-    connections within a layer, so this is exact Gibbs sampling). Returns the mean of g h^T,
-    h m^T, h, m over patterns and statistic sweeps, and per-pattern mean activities."""
-    S, P, n_g = G.shape
-    H, n_m = p["W2"].shape[1:]
-    free = M_clamp is None
-    M = (U[0, :, :, H:] < 0.5).astype(float) if free else M_clamp
-    GW = G @ p["W1"] + p["b1"][:, None, :]
-    sum_hm = np.zeros((S, H, n_m))
-    sum_h = np.zeros((S, P, H))
-    sum_m = np.zeros((S, P, n_m))
+def bm_free_phase(p, G, temps, n_stat, U):
+    """Graphemes clamped, hidden and sememes free: anneal from random sememe states through
+    temps, then n_stat sweeps at the last temperature collect <g h>, <h m>, <h>, <m>, <m m>
+    and the per-pattern <m>, using the exact conditional probabilities where there are any."""
+    S, P, _ = G.shape
+    M = (U[0, :, :, N_HIDDEN:] < 0.5).astype(float)
+    GW = G @ p["W1"] + p["b1"][:, None]
+    acc = {"gh": 0.0, "hm": 0.0, "mm": 0.0, "h": 0.0, "m": 0.0}
     for i, temp in enumerate(list(temps) + [temps[-1]] * n_stat, start=1):
-        Hs = (U[i, :, :, :H] < bm_hidden_prob(p, G, M, temp, GW)).astype(float)
-        if free:
-            M = (U[i, :, :, H:] < bm_sememe_prob(p, Hs, temp)).astype(float)
-        if i > len(temps):
-            sum_h += Hs
-            if free:
-                sum_m += M
-                sum_hm += Hs.transpose(0, 2, 1) @ M
-    h_mean = sum_h / n_stat                                       # (S, P, H)
-    m_mean = sum_m / n_stat if free else M_clamp                  # (S, P, 30)
-    return {"gh": G.transpose(0, 2, 1) @ h_mean / P,              # g is clamped: <g h> = g <h>
-            "hm": (sum_hm / n_stat if free else h_mean.transpose(0, 2, 1) @ M_clamp) / P,
-            "h": h_mean.mean(1), "m": m_mean.mean(1), "m_mean": m_mean, "h_mean": h_mean}
+        ph = bm_hidden_prob(p, GW, M, temp)
+        Hs = (U[i, :, :, :N_HIDDEN] < ph).astype(float)
+        M, pm = bm_sample_sememes(p, Hs, M, temp, U[i, :, :, N_HIDDEN:])
+        if i > len(temps):                   # with sememe links, p(m | h) is not exact: use m
+            mstat = M if "L" in p else pm
+            acc["h"], acc["m"] = acc["h"] + ph, acc["m"] + mstat
+            acc["hm"] = acc["hm"] + Hs.transpose(0, 2, 1) @ mstat
+            acc["mm"] = acc["mm"] + (M.transpose(0, 2, 1) @ M if "L" in p else 0.0)
+    h, m = acc["h"] / n_stat, acc["m"] / n_stat                    # (S, P, H), (S, P, 30)
+    return {"gh": G.transpose(0, 2, 1) @ h / P, "hm": acc["hm"] / (n_stat * P),
+            "mm": acc["mm"] / (n_stat * P), "h": h.mean(1), "m": m.mean(1), "m_mean": m}
 
 
-def bm_n_sweeps(cfg):
-    return len(cfg["bm_temps"]) + cfg["bm_stat_sweeps"]
-
-
-def bm_grads(p, X, T, cfg, rngs, active):
-    """Negative log-likelihood gradient estimate: -(<.>+ - <.>-) plus weight decay.
-
-    Positive phase: graphemes and sememes clamped; negative phase: graphemes clamped, sememes
-    free. Returns grads and the negative phase (its sememe means are the current outputs)."""
+def bm_grads(p, X, T, cfg, rngs):
+    """Minus the log-likelihood gradient estimate (1/T)(<.>- - <.>+) per parameter array, and
+    the free phase's per-pattern <m> (the current outputs). In the positive phase graphemes
+    and sememes are clamped, so the hidden units are independent: exact expectations."""
+    temps, n = cfg["bm_temps"], cfg["bm_stat_sweeps"]
     P = X.shape[1]
-    n = bm_n_sweeps(cfg)
-    U = bm_draw(rngs, active, 2 * n + 1, P, sum(p["W2"].shape[1:]))
-    pos = bm_phase(p, X, T, cfg["bm_temps"], cfg["bm_stat_sweeps"], U[:n + 1])
-    neg = bm_phase(p, X, None, cfg["bm_temps"], cfg["bm_stat_sweeps"], U[n + 1:])
-    wd = cfg["weight_decay"]
-    grads = {"W1": -(pos["gh"] - neg["gh"]) + wd * p["W1"],
-             "W2": -(pos["hm"] - neg["hm"]) + wd * p["W2"],
-             "b1": -(pos["h"] - neg["h"]), "b2": -(pos["m"] - neg["m"])}
-    return grads, pos, neg
+    neg = bm_free_phase(p, X, temps, n, bm_draw(rngs, len(temps) + n, P))
+    h = bm_hidden_prob(p, X @ p["W1"] + p["b1"][:, None], T, temps[-1])    # clamped: exact
+    pos = {"gh": X.transpose(0, 2, 1) @ h / P, "hm": h.transpose(0, 2, 1) @ T / P,
+           "mm": T.transpose(0, 2, 1) @ T / P, "h": h.mean(1), "m": T.mean(1)}
+    grads = {"W1": neg["gh"] - pos["gh"], "b1": neg["h"] - pos["h"],
+             "W2": neg["hm"] - pos["hm"], "b2": neg["m"] - pos["m"]}
+    if "L" in p:
+        grads["L"] = (neg["mm"] - pos["mm"]) * (1.0 - np.eye(N_OUT))
+    return {k: g / temps[-1] for k, g in grads.items()}, neg["m_mean"]
 
 
-def bm_output(p, X, cfg, rngs, active):
-    """Sememe mean activity at the final temperature with graphemes clamped (S, P, 30),
-    averaged over bm_eval_sweeps sweeps after annealing (evaluation only)."""
-    n = len(cfg["bm_temps"]) + cfg["bm_eval_sweeps"]
-    U = bm_draw(rngs, active, n, X.shape[1], sum(p["W2"].shape[1:]))
-    return bm_phase(p, X, None, cfg["bm_temps"], cfg["bm_eval_sweeps"], U)["m_mean"]
+def bm_output(p, X, cfg, rngs):
+    """Outputs: the sememes' mean activity at the final temperature, graphemes clamped, over
+    bm_eval_sweeps sweeps after annealing, averaged over BM_EVAL_CHAINS independent chains per
+    word (one chain can stay in one mode of a multi-modal distribution) -> (S, P, 30)."""
+    temps, n, C = cfg["bm_temps"], cfg["bm_eval_sweeps"], BM_EVAL_CHAINS
+    S, P, _ = X.shape
+    U = bm_draw(rngs, len(temps) + n, P * C)
+    m = bm_free_phase(p, np.repeat(X, C, axis=1), temps, n, U)["m_mean"]
+    return m.reshape(S, P, C, N_OUT).mean(2)
 
 
-# ----------------------------------------------------------------------------------------------
-# learner-independent training loop pieces
-# ----------------------------------------------------------------------------------------------
-def check_finite(p):
-    for k, v in p.items():
-        if not np.all(np.isfinite(v)):
-            raise Diverged(f"parameters {k} became non-finite (NaN/inf): lower the learning rate")
+# ---- training and relearning (either learner) ------------------------------------------------
+def outputs(p, X, cfg, rngs):
+    return bp_forward(p, X) if cfg["algo"] == "backprop" else bm_output(p, X, cfg, rngs)
 
 
-def update(p, vel, grads, lr, momentum, active, keep=None):
-    """Momentum step on the active seeds; lesioned entries (keep == 0) stay exactly zero."""
-    a = active.astype(float)
-    for k in p:
-        g = grads[k] if keep is None or k not in keep else grads[k] * keep[k]
-        ak = a.reshape((-1,) + (1,) * (g.ndim - 1))
-        vel[k] = ak * (momentum * vel[k] - lr * g) + (1 - ak) * vel[k]
-        p[k] = p[k] + ak * vel[k]
-        if keep is not None and k in keep:
-            p[k] = p[k] * keep[k]
-    check_finite(p)
-
-
-def outputs(p, X, cfg, rngs, active):
-    if cfg["algo"] == "backprop":
-        return bp_forward(p, X)[1]
-    return bm_output(p, X, cfg, rngs, active)
-
-
-def gradients(p, X, T, cfg, rngs, active):
+def gradients(p, X, T, cfg, rngs):
     """Gradient of the learner's objective on (X, T); for the BM also the free-phase outputs."""
     if cfg["algo"] == "backprop":
         return bp_loss_and_grads(p, X, T, cfg["weight_decay"])[1], None
-    grads, _, neg = bm_grads(p, X, T, cfg, rngs, active)
-    return grads, neg["m_mean"]
+    grads, Yfree = bm_grads(p, X, T, cfg, rngs)
+    wd = cfg["weight_decay"]
+    return {k: g + wd * p[k] if k[0] in "WL" else g for k, g in grads.items()}, Yfree
 
 
-def group_scores(Y, T, idx):
-    """Bit accuracy and mean absolute error of the patterns idx (S, k) -> (S,), (S,)."""
-    Yi = np.take_along_axis(Y, idx[:, :, None], axis=1)
-    Ti = np.take_along_axis(T, idx[:, :, None], axis=1)
-    return ((Yi > 0.5) == (Ti > 0.5)).mean((1, 2)), np.abs(Yi - Ti).mean((1, 2))
+def step(p, vel, grads, lr, momentum, cfg, keep=None):
+    """One momentum step; with --bm-step fixed the step is lr * sign(-grad). Zeroed entries
+    (keep == 0) stay exactly zero."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in p:
+            g = np.sign(grads[k]) if cfg.get("bm_step") == "fixed" else grads[k]
+            if keep is not None and k in keep:
+                g = g * keep[k]
+            vel[k] = momentum * vel[k] - lr * g
+            p[k] = p[k] + vel[k]
+    for k, v in p.items():
+        if not np.all(np.abs(v) <= MAX_WEIGHT):          # also catches NaN
+            raise Diverged(f"weights {k} exceeded {MAX_WEIGHT:g} or became NaN: "
+                           "lower the learning rate")
 
 
-def control_acc(Y, T, held):
-    """Control for non-specific recovery: bit accuracy of the held-out outputs scored against
-    each of the OTHER 19 meanings, averaged -> (S,). Output drift towards the typical meaning
-    (e.g. relearned biases) raises this as much as the true score; recovery of the held-out
-    associations themselves does not."""
-    Yh = np.take_along_axis(Y, held[:, :, None], axis=1) > 0.5              # (S, 2, 30)
-    agree = (Yh[:, :, None, :] == (T[:, None, :, :] > 0.5)).mean(-1)         # (S, 2, 20)
-    other = np.arange(T.shape[1])[None, None, :] != held[:, :, None]
-    return (agree * other).sum((1, 2)) / other.sum((1, 2))
-
-
-def curve_point(Y, T, held, trained):
-    ha, hm = group_scores(Y, T, held)
-    ta, tm = group_scores(Y, T, trained)
-    return np.stack([ta, ha, tm, hm, control_acc(Y, T, held)], axis=1)          # (S, 5)
-
-
-CURVE_COLS = ("trained_bit_acc", "heldout_bit_acc", "trained_mae", "heldout_mae",
-              "heldout_control_bit_acc")
-
-
-def train_to_criterion(p, X, T, held, trained, cfg, rngs, trace=None):
-    """Stage 1: learn all 20 until every bit is within `criterion` of its target.
-
-    Seeds that reach criterion are frozen (and draw no more random numbers), so each seed's
-    result is the same in a batch as alone. Returns cycles used (S,) and curve (S, C+1, 4)."""
-    S = X.shape[0]
+def train_to_criterion(p, X, T, cfg, rngs, progress):
+    """Stage 1 (p updated in place): learn all 20 until every output is within `criterion`
+    of its target (BM: the free phase, confirmed on fresh output chains). Only seeds still
+    learning are computed and draw random numbers, so a seed gives the same in a batch as
+    alone. Returns the cycles used (S,) and whether each seed reached criterion (S,)."""
+    S, take = X.shape[0], lambda d, i: {k: v[i] for k, v in d.items()}  # noqa: E731
     vel = {k: np.zeros_like(v) for k, v in p.items()}
-    active = np.ones(S, dtype=bool)
-    used = np.zeros(S, dtype=int)
-    Y = outputs(p, X, cfg, rngs, active) if cfg["algo"] == "backprop" else np.full_like(T, 0.5)
-    curve = [curve_point(Y, T, held, trained)]
-    for c in range(cfg["train_cycles"]):
-        if trace is not None:
-            trace.append(Y.copy())
-        grads, Yfree = gradients(p, X, T, cfg, rngs, active)
-        if Yfree is not None:                 # BM: the free phase before the update is the output
-            Y = np.where(active[:, None, None], Yfree, Y)
-            curve[-1] = np.where(active[:, None], curve_point(Y, T, held, trained), curve[-1])
-            active &= ~(np.abs(Y - T).max((1, 2)) < cfg["criterion"])
-            used += active
-            if not active.any():
-                break
-        update(p, vel, grads, cfg["lr"], cfg["momentum"], active)
-        if Yfree is None:
-            Y = np.where(active[:, None, None], bp_forward(p, X)[1], Y)
-            used += active
-            active &= ~(np.abs(Y - T).max((1, 2)) < cfg["criterion"])
-        curve.append(curve_point(Y, T, held, trained))     # frozen seeds: unchanged Y
-        if not active.any():
+    active, used = np.ones(S, bool), np.zeros(S, int)
+    for cycle in range(cfg["train_cycles"] + 1):
+        idx = np.flatnonzero(active)
+        q, v, sub = take(p, idx), take(vel, idx), [rngs[i] for i in idx]
+        grads, Y = gradients(q, X[idx], T[idx], cfg, sub)
+        if Y is None:
+            Y = bp_forward(q, X[idx])
+        done = np.abs(Y - T[idx]).max((1, 2)) < cfg["criterion"]
+        if cfg["algo"] == "boltzmann" and done.any():   # confirm on fresh evaluation chains
+            ok = np.flatnonzero(done)
+            Yc = bm_output(take(q, ok), X[idx[ok]], cfg, [sub[i] for i in ok])
+            done[ok] = np.abs(Yc - T[idx[ok]]).max((1, 2)) < cfg["criterion"]
+        active[idx[done]] = False
+        if cycle == cfg["train_cycles"] or not active.any():
             break
-    return used, np.stack(curve, axis=1), ~active
+        keep = ~done
+        step(q, v, grads, cfg["lr"], cfg["momentum"], cfg)
+        for k in p:
+            p[k][idx[keep]], vel[k][idx[keep]] = q[k][keep], v[k][keep]
+        used[idx[keep]] += 1
+        progress(f"stage 1: cycle {cycle + 1}/{cfg['train_cycles']}, "
+                 f"{int(active.sum())} of {S} seeds still learning")
+    return used, ~active
 
 
-def relearn(p, X18, T18, cfg, rngs, keep, evaluate):
-    """Stage 3: relearn ONLY the patterns passed in (the trained 18) for relearn_cycles cycles.
-
-    keep: keep-masks of permanently lesioned arrays (or None); evaluate(p) -> (S, 4) curve
-    point on all 20 (evaluation only, never used for learning). Returns curve (S, R+1, 4)."""
-    S = X18.shape[0]
-    vel = {k: np.zeros_like(v) for k, v in p.items()}
-    active = np.ones(S, dtype=bool)
-    curve = [evaluate(p)]
-    for _ in range(cfg["relearn_cycles"]):
-        grads, _ = gradients(p, X18, T18, cfg, rngs, active)
-        update(p, vel, grads, cfg["relearn_lr"], cfg["relearn_momentum"], active, keep)
-        curve.append(evaluate(p))
-    return np.stack(curve, axis=1)
+# ---- scores: bits, words (nearest meaning among the 20), share of the loss regained --------
+def scores(Y, T, held, trained):
+    """Scores of outputs Y (S, 20, 30) against meanings T -> dict of (S,) arrays. bit_acc:
+    bits on the right side of 0.5; word_id: the nearest of the 20 meanings (squared distance)
+    is the word's own; exact: every bit right."""
+    right = (Y > 0.5) == (T > 0.5)                                    # (S, 20, 30)
+    own = ((Y[:, :, None] - T[:, None]) ** 2).sum(-1).argmin(-1) == np.arange(N_WORDS)
+    pick = lambda a, idx: np.take_along_axis(a, idx, axis=1).mean(1)  # noqa: E731
+    return {"heldout_bit_acc": pick(right.mean(-1), held), "heldout_word_id": pick(own, held),
+            "trained_bit_acc": pick(right.mean(-1), trained),
+            "trained_word_id": pick(own, trained), "heldout_exact": pick(right.all(-1), held)}
 
 
-# ----------------------------------------------------------------------------------------------
-# protocol
-# ----------------------------------------------------------------------------------------------
-def stack(dicts):
-    return {k: np.stack([d[k] for d in dicts]) for k in dicts[0]}
+SCORES = ("heldout_bit_acc", "heldout_word_id", "trained_bit_acc", "trained_word_id",
+          "heldout_exact")
 
 
-def run_batch(seeds, cfg, trace=False):
-    """The 4-stage protocol for every seed at once (leading seed axis). Returns a dict with
-    per-seed metrics, curves and the arrays the figures need (with trace=True also the outputs
-    on all 20 words at every training and relearning cycle, for the animation)."""
-    tr_trace, rl_trace = ([], []) if trace else (None, None)
-    rngs = [np.random.default_rng(s) for s in seeds]
-    datas, inits, dmgs = [], [], []
-    for r in rngs:                              # fixed draw order per seed: data, init, damage
-        datas.append(make_data(r, cfg))
-        inits.append(init_params(r, cfg))
-        dmgs.append(draw_damage(r, cfg, inits[-1]))
-    X = np.stack([d["X"] for d in datas])
-    T = np.stack([d["T"] for d in datas])
-    held = np.stack([d["heldout"] for d in datas])
-    trained = np.stack([np.setdiff1d(np.arange(N_WORDS), d["heldout"]) for d in datas])
-    p = stack(inits)
-    damage = stack(dmgs)
-    S = len(seeds)
-    everyone = np.ones(S, dtype=bool)
-
-    # stage 1: train all 20 to criterion
-    used, train_curve, converged = train_to_criterion(p, X, T, held, trained, cfg, rngs,
-                                                      tr_trace)
-    p_trained = {k: v.copy() for k, v in p.items()}
-    Y_train = outputs(p, X, cfg, rngs, everyone)
-
-    # stage 2: damage
-    p_dam, keep = apply_damage(p_trained, damage, cfg)
-
-    # stage 3: relearn the 18 only (the held-out rows are removed from the arrays here)
-    X18 = np.take_along_axis(X, trained[:, :, None], axis=1)
-    T18 = np.take_along_axis(T, trained[:, :, None], axis=1)
-    p_rel = {k: v.copy() for k, v in p_dam.items()}
-
-    evaluated = []                              # outputs after 0, 1, ..., R relearning cycles
-
-    def evaluate(q):
-        evaluated[:] = evaluated[:1] + [outputs(q, X, cfg, rngs, everyone)]
-        if rl_trace is not None:
-            rl_trace.append(evaluated[-1])
-        return curve_point(evaluated[-1], T, held, trained)
-
-    keep_perm = keep if (cfg["damage"] == "zero" and cfg["permanent"]) else None
-    relearn_curve = relearn(p_rel, X18, T18, cfg, rngs, keep_perm, evaluate)
-
-    # stage 4: test (the same evaluations as the ends of the relearning curve)
-    Y_dam, Y_rel = evaluated[0], evaluated[-1]
-    Ys = {"post_train": Y_train, "post_damage": Y_dam, "post_relearn": Y_rel}
-    per_seed = []
-    for s in range(S):
-        per_seed.append(seed_metrics(seeds[s], datas[s], Ys, s, used[s], converged[s],
-                                     train_curve[s, :used[s] + 1], relearn_curve[s], cfg))
-    return {"per_seed": per_seed, "X": X, "T": T, "held": held, "trained": trained,
-            "datas": datas, "params": {"init": stack(inits), "post_train": p_trained,
-                                       "post_damage": p_dam, "post_relearn": p_rel},
-            "damage": damage, "keep": keep, "Y": Ys,
-            "train_curve": train_curve, "relearn_curve": relearn_curve, "used": used,
-            "trace": {"train": tr_trace, "relearn": rl_trace}}
-
-
-def seed_metrics(seed, data, Ys, s, used, converged, train_curve, relearn_curve, cfg):
-    """All scalar metrics and curves of one seed (plain Python types)."""
-    T, h = data["T"], data["heldout"]
-    tr = np.setdiff1d(np.arange(N_WORDS), h)
-    m = {"seed": int(seed), "train_cycles_used": int(used), "converged": bool(converged),
-         "words": data["words"], "heldout_words": [data["words"][i] for i in h]}
-    m.update(overlap_stats(data))
-    pattern_acc = {}
-    for st in STAGES:
-        Y = Ys[st][s]
-        for name, idx in (("heldout", h), ("trained", tr)):
-            m[f"{name}_bit_acc_{st}"] = float(((Y[idx] > 0.5) == (T[idx] > 0.5)).mean())
-            m[f"{name}_mae_{st}"] = float(np.abs(Y[idx] - T[idx]).mean())
-        m[f"heldout_control_bit_acc_{st}"] = float(control_acc(Y[None], T[None], h[None])[0])
-        thr = ((Y[h] > 0.5) == (T[h] > 0.5)).all(1).mean()
-        d2 = ((Y[h][:, None, :] - T[None]) ** 2).sum(-1)          # (2, 20) distance to meanings
-        near = (d2.argmin(1) == h).mean()
-        m[f"heldout_pattern_acc_threshold_{st}"] = float(thr)
-        m[f"heldout_pattern_acc_nearest_{st}"] = float(near)
-        pattern_acc[f"threshold_{st}"] = float(thr)
-        pattern_acc[f"nearest_{st}"] = float(near)
-    m["heldout_pattern_acc"] = pattern_acc
-    hacc = relearn_curve[:, 1]
-    m["recovery_pp"] = 100.0 * (m["heldout_bit_acc_post_relearn"]
-                                - m["heldout_bit_acc_post_damage"])
-    m["control_recovery_pp"] = 100.0 * (m["heldout_control_bit_acc_post_relearn"]
-                                        - m["heldout_control_bit_acc_post_damage"])
-    m["specific_recovery_pp"] = m["recovery_pp"] - m["control_recovery_pp"]
-    m["recovery_mae"] = m["heldout_mae_post_damage"] - m["heldout_mae_post_relearn"]
-    m["peak_cycle"] = int(np.argmax(hacc))
-    m["peak_recovery_pp"] = float(100.0 * (hacc.max() - hacc[0]))
-    k = cfg["transfer_k"]
-    d_held = relearn_curve[0, 3] - relearn_curve[k, 3]
-    d_tr = relearn_curve[0, 2] - relearn_curve[k, 2]
-    m["heldout_mae_gain_k"] = float(d_held)
-    m["trained_mae_gain_k"] = float(d_tr)
-    m["transfer_ratio"] = float(d_held / d_tr) if abs(d_tr) > 1e-12 else float("nan")
-    m["curves"] = {"train": {c: train_curve[:, i].tolist() for i, c in enumerate(CURVE_COLS)},
-                   "relearn": {c: relearn_curve[:, i].tolist() for i, c in enumerate(CURVE_COLS)}}
-    return m
-
-
-SCALAR_KEYS = (
-    [f"{g}_{q}_{st}" for q in ("bit_acc", "mae") for g in ("heldout", "trained") for st in STAGES]
-    + [f"heldout_pattern_acc_{d}_{st}" for d in ("threshold", "nearest") for st in STAGES]
-    + [f"heldout_control_bit_acc_{st}" for st in STAGES]
-    + ["recovery_pp", "control_recovery_pp", "specific_recovery_pp", "recovery_mae",
-       "peak_recovery_pp", "peak_cycle", "transfer_ratio",
-       "train_cycles_used", "meaning_overlap_mean", "heldout_meaning_overlap",
-       "heldout_meaning_overlap_max", "heldout_word_overlap"])
+def pooled_share(regained, lost):
+    """Share of the loss regained over seeds as a ratio of means, sum(regained) / sum(lost),
+    with a delta-method 95% interval (stable where per-seed ratios are not: a seed that lost
+    one bit and regained two would count 200%). None if nothing was lost."""
+    y, x = np.asarray(regained, float), np.asarray(lost, float)
+    if len(x) == 0 or x.mean() <= 0:
+        return {"value": None, "ci95": [None, None], "n": len(x)}
+    r = y.mean() / x.mean()
+    se = (y - r * x).std(ddof=1) / (np.sqrt(len(x)) * x.mean()) if len(x) > 1 else 0.0
+    return {"value": float(r), "ci95": [float(r - 1.96 * se), float(r + 1.96 * se)],
+            "n": len(x)}
 
 
 def describe(values):
-    """mean, std (ddof=1), min, max and a normal-approximation 95% interval of the mean."""
+    """n, mean, std (ddof 1), min, max and a normal-approximation 95% interval of the mean."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
-    n = len(v)
-    if n == 0:
-        return {"n": 0}
-    mean = float(v.mean())
-    std = float(v.std(ddof=1)) if n > 1 else 0.0
-    half = 1.96 * std / np.sqrt(n)
-    return {"n": n, "mean": mean, "std": std, "min": float(v.min()), "max": float(v.max()),
-            "ci95": [mean - half, mean + half], "median": float(np.median(v))}
+    if len(v) == 0:
+        return {"n": 0, "mean": None, "std": None, "min": None, "max": None, "ci95": [None, None]}
+    m, sd = float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+    h = 1.96 * sd / np.sqrt(len(v))
+    return {"n": len(v), "mean": m, "std": sd, "min": float(v.min()), "max": float(v.max()),
+            "ci95": [m - h, m + h]}
+
+
+# ---- the four-stage protocol, batched over seeds ---------------------------------------------
+def setup(seeds, cfg):
+    """Draw every seed's task, initial weights and damage; stack them on a leading seed axis."""
+    rngs = [np.random.default_rng(s) for s in seeds]
+    ds = [make_seed(r, cfg) for r in rngs]
+    out = {k: np.stack([d[k] for d in ds]) for k in ("X", "T", "held")}
+    out.update({k: {n: np.stack([d[k][n] for d in ds]) for n in ds[0][k]}
+                for k in ("params", "noise", "cut")})
+    out["trained"] = np.stack([np.setdiff1d(np.arange(N_WORDS), h) for h in out["held"]])
+    return dict(out, seeds=list(seeds), rngs=rngs, words=[d["words"] for d in ds])
+
+
+def train(state, cfg, progress=lambda text: None):
+    """Stage 1 on a setup() state; adds the trained weights and their scores."""
+    p = {k: v.copy() for k, v in state["params"].items()}
+    used, conv = train_to_criterion(p, state["X"], state["T"], cfg, state["rngs"], progress)
+    Y = outputs(p, state["X"], cfg, state["rngs"])
+    state.update(trained_params=p, used=used, converged=conv, Y_train=Y,
+                 train_scores=scores(Y, state["T"], state["held"], state["trained"]))
+    return state
+
+
+def damage_and_relearn(state, cfg, progress=lambda text: None, fork=False, trace=False):
+    """Stages 2-4 on a trained state: damage, relearn the 18 only, test all 20. With fork=True
+    the random streams are copied first, so several damage settings can follow one training.
+    Returns the damaged and relearned weights and the relearning curve of every score."""
+    rngs = copy.deepcopy(state["rngs"]) if fork else state["rngs"]
+    X, T, held, trained = state["X"], state["T"], state["held"], state["trained"]
+    p_dam, keep = apply_damage(state["trained_params"], state["noise"], state["cut"], cfg)
+    p = {k: v.copy() for k, v in p_dam.items()}
+    X18 = np.take_along_axis(X, trained[:, :, None], axis=1)     # the held-out rows removed
+    T18 = np.take_along_axis(T, trained[:, :, None], axis=1)
+    keep = keep if (cfg["damage"] == "zero" and cfg["permanent"]) else None
+    vel = {k: np.zeros_like(v) for k, v in p.items()}
+    ys = [outputs(p, X, cfg, rngs)]                 # outputs on all 20: evaluation only
+    curve = [scores(ys[0], T, held, trained)]
+    for c in range(cfg["relearn_cycles"]):          # stage 3: relearn ONLY the 18
+        grads, _ = gradients(p, X18, T18, cfg, rngs)
+        step(p, vel, grads, cfg["relearn_lr"], cfg["relearn_momentum"], cfg, keep)
+        Y = outputs(p, X, cfg, rngs)
+        ys[1 if not trace else len(ys):] = [Y]
+        curve.append(scores(Y, T, held, trained))
+        progress(f"stage 3: relearning cycle {c + 1}/{cfg['relearn_cycles']}")
+    curve = {k: np.stack([c[k] for c in curve], axis=1) for k in SCORES}   # (S, R + 1)
+    return {"p_dam": p_dam, "p_rel": p, "curve": curve, "Y": ys}
+
+
+def run_batch(seeds, cfg, progress=lambda text: None, trace=False):
+    """The whole protocol for every seed at once; returns the state and the stage results."""
+    with np.errstate(over="ignore", under="ignore"):
+        state = train(setup(seeds, cfg), cfg, progress)
+        return state, damage_and_relearn(state, cfg, progress, trace=trace)
+
+
+def seed_metrics(state, res, s, cfg):
+    """Every scalar metric of seed index s (plain Python types)."""
+    m = {"seed": state["seeds"][s], "converged": bool(state["converged"][s]),
+         "train_cycles_used": int(state["used"][s]),
+         "heldout_words": [state["words"][s][i] for i in state["held"][s]]}
+    for k in SCORES:
+        vals = (state["train_scores"][k][s], res["curve"][k][s, 0], res["curve"][k][s, -1])
+        for st, v in zip(STAGES, vals):
+            m[f"{k}_{st}"] = float(v)
+    lost = 100 * (m["heldout_bit_acc_post_train"] - m["heldout_bit_acc_post_damage"])
+    m["bits_lost_pp"] = lost
+    m["recovery_pp"] = 100 * (m["heldout_bit_acc_post_relearn"] - m["heldout_bit_acc_post_damage"])
+    m["share_regained"] = m["recovery_pp"] / lost if lost > 0 else None
+    w = [N_HELDOUT * m[f"heldout_word_id_{st}"] for st in STAGES]
+    m["words_lost"], m["words_regained"] = w[0] - w[1], w[2] - w[1]
+    h = res["curve"]["heldout_bit_acc"][s]
+    m["peak_recovery_pp"], m["peak_cycle"] = float(100 * (h.max() - h[0])), int(h.argmax())
+    return m
 
 
 def summarize(per_seed):
-    """Sweep summary: description of every scalar, positive-recovery fraction, pooled transfer
-    ratio, recovery-vs-overlap correlations and overlap terciles."""
-    col = {k: np.array([m[k] for m in per_seed], dtype=float) for k in SCALAR_KEYS}
+    """Sweep summary: every scalar described, the pooled shares regained and seed fractions."""
+    keys = [k for k, v in per_seed[0].items() if isinstance(v, (int, float, type(None)))
+            and not isinstance(v, bool) and k != "seed"]
+    col = {k: np.array([np.nan if m[k] is None else m[k] for m in per_seed]) for k in keys}
     summ = {k: describe(v) for k, v in col.items()}
-    rec = col["recovery_pp"]
-    n = len(rec)
-    summ["frac_recovery_positive"] = float((rec > 0).mean())
-    summ["frac_recovery_negative"] = float((rec < 0).mean())
-    summ["frac_specific_positive"] = float((col["specific_recovery_pp"] > 0).mean())
-    summ["frac_peak_recovery_positive"] = float((col["peak_recovery_pp"] > 0).mean())
-    summ["frac_recovery_mae_positive"] = float((col["recovery_mae"] > 0).mean())
+    summ["share_regained"] = pooled_share(col["recovery_pp"], col["bits_lost_pp"])
+    summ["word_share_regained"] = pooled_share(col["words_regained"], col["words_lost"])
     summ["frac_converged"] = float(np.mean([m["converged"] for m in per_seed]))
-    dh = np.array([m["heldout_mae_gain_k"] for m in per_seed])
-    dt = np.array([m["trained_mae_gain_k"] for m in per_seed])
-    summ["transfer_ratio_pooled"] = float(dh.mean() / dt.mean()) if abs(dt.mean()) > 1e-12 else None
-    summ["frac_transfer_positive"] = float((dh > 0).mean())
-    corr = {}
-    for k in ("heldout_meaning_overlap", "heldout_meaning_overlap_max", "heldout_word_overlap"):
-        x = col[k]
-        corr[k] = (float(np.corrcoef(x, rec)[0, 1])
-                   if n > 2 and x.std() > 0 and rec.std() > 0 else None)
-    summ["corr_recovery_vs_overlap"] = corr
-    if n >= 6:
-        x = col["heldout_meaning_overlap"]
-        order = np.argsort(x, kind="stable")
-        terc = []
-        for part in np.array_split(order, 3):
-            terc.append({"overlap_lo": float(x[part].min()), "overlap_hi": float(x[part].max()),
-                         "n": int(len(part)), "recovery_pp_mean": float(rec[part].mean()),
-                         "frac_positive": float((rec[part] > 0).mean())})
-        summ["recovery_by_overlap_tercile"] = terc
+    summ["frac_recovery_positive"] = float((col["recovery_pp"] > 0).mean())
+    summ["frac_recovery_negative"] = float((col["recovery_pp"] < 0).mean())
+    summ["frac_words_lost"] = float((col["words_lost"] > 0).mean())
     return summ
 
 
-# ----------------------------------------------------------------------------------------------
-# analyses
-# ----------------------------------------------------------------------------------------------
-CONDITIONS = [(a, d, s) for a in ("backprop", "boltzmann")
-              for d in ("noise", "zero", "zero_permanent", "shrink")
-              for s in ("random", "prototype")]
+# ---- printing --------------------------------------------------------------------------------
+def fmt_cfg(cfg):
+    dmg = {"noise": f"noise {cfg['noise_scale']:g} x RMS",
+           "zero": f"{cfg['fraction']:g} of weights zeroed" + " permanently" * cfg["permanent"],
+           "shrink": f"weights shrunk by {cfg['shrink']:g}"}[cfg["damage"]]
+    bm = (f" (T -> {cfg['bm_temps'][-1]:g}, {cfg['bm_step']} steps"
+          + ", sememe links" * cfg["bm_intra"] + ")") if cfg["algo"] == "boltzmann" else ""
+    return (f"{cfg['algo']}{bm}, damage: {dmg}, relearning {cfg['relearn_cycles']} cycles "
+            f"at lr {cfg['relearn_lr']:g}")
 
 
-def run_conditions(seeds, cfg, algos=("backprop", "boltzmann")):
-    """The sweep for every learner x damage model x sememe kind (other flags unchanged, except
-    each learner's own defaults)."""
-    rows = []
-    for algo, dmg, sem in [c for c in CONDITIONS if c[0] in algos]:
-        c = dict(cfg, algo=algo, damage=dmg.split("_")[0], permanent=dmg.endswith("permanent"),
-                 sememes=sem)
-        if algo != cfg["algo"]:
-            c.update({k: None for k in ALGO_DEFAULTS})
-        c = resolve(c)
-        t0 = time.time()
-        res = run_batch(seeds, c)
-        s = summarize(res["per_seed"])
-        rows.append({"algo": algo, "damage": dmg, "sememes": sem,
-                     "recovery_pp": s["recovery_pp"], "peak_recovery_pp": s["peak_recovery_pp"],
-                     "frac_recovery_positive": s["frac_recovery_positive"],
-                     "frac_recovery_negative": s["frac_recovery_negative"],
-                     "transfer_ratio_pooled": s["transfer_ratio_pooled"],
-                     "frac_transfer_positive": s["frac_transfer_positive"],
-                     "heldout_bit_acc_post_damage": s["heldout_bit_acc_post_damage"]["mean"],
-                     "heldout_bit_acc_post_relearn": s["heldout_bit_acc_post_relearn"]["mean"],
-                     "specific_recovery_pp": s["specific_recovery_pp"],
-                     "frac_converged": s["frac_converged"], "wallclock_s": time.time() - t0,
-                     "per_seed_recovery_pp": [m["recovery_pp"] for m in res["per_seed"]],
-                     "per_seed_specific_recovery_pp": [m["specific_recovery_pp"]
-                                                       for m in res["per_seed"]]})
-    return rows
+def ci(d, f="{:.1f}%"):
+    """'mean [lo, hi]' of a describe() dict of fractions, in percent."""
+    return f.format(100 * d["mean"]) + " [" + ", ".join(f.format(100 * v) for v in d["ci95"]) + "]"
 
 
-SIZE_FLAG = {"noise": "noise_scale", "zero": "fraction", "shrink": "shrink"}
+def share_text(sh):
+    return ("n/a (nothing lost)" if sh["value"] is None else
+            f"{sh['value']:.2f} [{sh['ci95'][0]:.2f}, {sh['ci95'][1]:.2f}]")
 
 
-def run_heatmap(seeds, cfg):
-    """Mean recovery (pp) over damage size x relearning length. One batched sweep per damage
-    size, run for max(lengths) relearning cycles; shorter lengths are read off the curve."""
-    lengths = cfg["lengths"]
-    c = dict(cfg, relearn_cycles=max(lengths))
-    grid, frac, sgrid, sfrac = [], [], [], []
-    for size in cfg["sizes"]:
-        c2 = dict(c, **{SIZE_FLAG[cfg["damage"]]: size})
-        res = run_batch(seeds, c2)
-        h = res["relearn_curve"][:, :, 1]                      # (S, R+1) held-out bit accuracy
-        ctl = res["relearn_curve"][:, :, 4]                    # (S, R+1) control accuracy
-        gain = 100.0 * (h[:, lengths] - h[:, :1])              # (S, len(lengths))
-        spec = gain - 100.0 * (ctl[:, lengths] - ctl[:, :1])
-        grid.append(gain.mean(0).tolist())
-        frac.append((gain > 0).mean(0).tolist())
-        sgrid.append(spec.mean(0).tolist())
-        sfrac.append((spec > 0).mean(0).tolist())
-    return {"sizes": list(cfg["sizes"]), "lengths": list(lengths), "damage": cfg["damage"],
-            "mean_recovery_pp": grid, "frac_positive": frac,
-            "mean_specific_recovery_pp": sgrid, "frac_specific_positive": sfrac}
+ROWS = (("heldout_bit_acc", "held-out 2, bits"), ("heldout_word_id", "held-out 2, words"),
+        ("heldout_exact", "held-out 2, exact"), ("trained_bit_acc", "trained 18, bits"),
+        ("trained_word_id", "trained 18, words"))
 
 
-# ----------------------------------------------------------------------------------------------
-# CLI
-# ----------------------------------------------------------------------------------------------
-# learner-dependent defaults (a flag left unset takes the value for the chosen --algo)
-ALGO_DEFAULTS = {
-    "lr":               {"backprop": 0.5,   "boltzmann": 2.0},
-    "momentum":         {"backprop": 0.9,   "boltzmann": 0.5},
-    "relearn_lr":       {"backprop": 0.3,   "boltzmann": 0.5},
-    "relearn_momentum": {"backprop": 0.0,   "boltzmann": 0.0},
-    "train_cycles":     {"backprop": 3000,  "boltzmann": 1000},
-    "criterion":        {"backprop": 0.2,   "boltzmann": 0.5},
-    "init_scale":       {"backprop": 0.5,   "boltzmann": 0.1},
-}
+def print_table(cell, width):
+    print(f"{'':<18}" + "".join(f"{t:>{width}}" for t in ("after training", "after damage",
+                                                         "after relearning")))
+    for key, label in ROWS:
+        print(f"{label:<18}" + "".join(f"{cell(f'{key}_{st}'):>{width}}" for st in STAGES))
 
 
-def resolve(cfg):
-    """Fill learner-dependent defaults and derived entries."""
-    cfg = dict(cfg)
-    for k, d in ALGO_DEFAULTS.items():
-        if cfg.get(k) is None:
-            cfg[k] = d[cfg["algo"]]
-    cfg["bm_temps"] = parse_schedule(cfg["bm_schedule"])
-    return cfg
+def headline(summ, seeds):
+    """The headline line: held-out bits and words at the three points, shares regained."""
+    if "seed" in summ:                                   # a single seed's metrics
+        b, w = (" -> ".join(f(summ[f"heldout_{k}_{st}"]) for st in STAGES) for k, f in (
+            ("bit_acc", lambda v: f"{100 * v:.1f}%"), ("word_id", lambda v: f"{2 * v:.0f}")))
+        sh = "n/a" if summ["share_regained"] is None else f"{summ['share_regained']:.2f}"
+        return (f"seed {summ['seed']}: held-out bits {b}, share of the loss regained {sh}; "
+                f"held-out words {w} of 2")
+    b = " -> ".join(ci(summ[f"heldout_bit_acc_{st}"]) for st in STAGES[1:])
+    w = " -> ".join(ci(summ[f"heldout_word_id_{st}"], "{:.0f}%") for st in STAGES[1:])
+    return (f"seeds {seeds[0]}-{seeds[-1]}: held-out bits {b}, share of the loss regained "
+            f"{share_text(summ['share_regained'])}; words {w}, share regained "
+            f"{share_text(summ['word_share_regained'])}; reached criterion "
+            f"{100 * summ['frac_converged']:.0f}%")
 
 
-def _type(kind, lo=None, hi=None, lo_open=False, hi_open=False):
+def print_details(summ, cfg, words=None):
+    """Everything above the headline: the configuration, the table and the spread."""
+    print(f"{'seed %d: ' % summ['seed'] if words else ''}{fmt_cfg(cfg)}")
+    if words:
+        print(f"words {' '.join(words)}; held out: {' '.join(summ['heldout_words'])}; stage 1 "
+              f"{'reached' if summ['converged'] else 'did NOT reach'} criterion "
+              f"{cfg['criterion']:g} in {summ['train_cycles_used']} cycles")
+        print_table(lambda k: f"{100 * summ[k]:.1f}%", 18)
+        print(f"recovery {summ['recovery_pp']:+.1f} pp (lost {summ['bits_lost_pp']:.1f}), peak "
+              f"{summ['peak_recovery_pp']:+.1f} pp at cycle {summ['peak_cycle']}")
+        return
+    print_table(lambda k: ci(summ[k]), 24)
+    r, c = summ["recovery_pp"], summ["train_cycles_used"]
+    print(f"recovery (pp): mean {r['mean']:+.2f} [{r['ci95'][0]:+.2f}, {r['ci95'][1]:+.2f}], "
+          f"std {r['std']:.2f}, min {r['min']:+.1f}, max {r['max']:+.1f}; > 0 in "
+          f"{100 * summ['frac_recovery_positive']:.0f}% of seeds, < 0 in "
+          f"{100 * summ['frac_recovery_negative']:.0f}%; words lost in "
+          f"{100 * summ['frac_words_lost']:.0f}% of seeds; stage 1 cycles mean "
+          f"{c['mean']:.0f}, max {c['max']:.0f}")
+
+
+# ---- command line ----------------------------------------------------------------------------
+def checked(parse, lo=None, hi=None, lo_open=False, why=None):
+    """argparse type: parse(text), then a finite number within [lo, hi] ((lo, hi] if lo_open)."""
     def f(text):
         try:
-            v = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r}")
-        if kind is float and not np.isfinite(v):
-            raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
-        if lo is not None and (v <= lo if lo_open else v < lo):
-            raise argparse.ArgumentTypeError(
-                f"must be {'>' if lo_open else '>='} {lo}, got {text!r}")
-        if hi is not None and (v >= hi if hi_open else v > hi):
-            raise argparse.ArgumentTypeError(
-                f"must be {'<' if hi_open else '<='} {hi}, got {text!r}")
+            v = parse(text)
+            bad = isinstance(v, (int, float)) and not (np.isfinite(v) and (lo is None or v > lo or (
+                v == lo and not lo_open)) and (hi is None or v <= hi))
+        except (ValueError, TypeError):
+            bad = True
+        if bad:
+            raise argparse.ArgumentTypeError(why or f"{text!r} is not a finite {parse.__name__} "
+                                             + (f">= {lo}" if hi is None else
+                                                f"in {'(' if lo_open else '['}{lo}, {hi}]"))
         return v
     return f
 
 
-def _list(kind, lo=None, hi=None):
-    one = _type(kind, lo, hi)
-
-    def f(text):
-        items = [one(t) for t in text.split(",") if t.strip()]
-        if not items:
-            raise argparse.ArgumentTypeError("empty list")
-        return items
-    return f
-
-
-def _schedule(text):
+def output_path(text):
+    """An output file in a folder that can be written: checked by creating a temporary file."""
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text} is a directory")
     try:
-        parse_schedule(text)
-    except (ValueError, TypeError):
-        raise argparse.ArgumentTypeError(
-            f"expected N@T[,N@T...] with N >= 1 sweeps at temperature T > 0, got {text!r}")
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(text)), prefix=".")
+        os.close(fd)
+        os.remove(tmp)
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"cannot write to {text}: {e.strerror}")
     return text
 
 
-def _words(text):
-    ws = [w.strip() for w in text.split(",")]
-    if len(ws) != N_HELDOUT or len(set(ws)) != N_HELDOUT or any(
-            len(w) != N_POS or any(c not in ALPHABET for c in w) for w in ws):
-        raise argparse.ArgumentTypeError(
-            f"expected {N_HELDOUT} distinct 3-letter words over '{ALPHABET}', got {text!r}")
-    return ws
-
-
 def build_parser():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    nonneg_f, pos_f = _type(float, 0.0), _type(float, 0.0, lo_open=True)
-    ap.add_argument("--seed", type=_type(int, 0), default=0, help="random seed")
-    ap.add_argument("--sweep", type=_type(int, 1), default=None, help="run seeds 0..N-1 batched")
-    ap.add_argument("--first-seed", type=_type(int, 0), default=0,
-                    help="with --sweep: run seeds F..F+N-1 instead (validation on fresh seeds)")
-    ap.add_argument("--json", default=None, help="write results to this JSON file")
-    ap.add_argument("--quiet", action="store_true", help="print only the summary line(s)")
-    ap.add_argument("--analysis", choices=("none", "conditions", "heatmap"), default="none",
-                    help="conditions: sweep every learner x damage x sememe kind; heatmap: "
-                         "mean recovery over damage size x relearning length")
-    g = ap.add_argument_group("data")
-    g.add_argument("--sememes", choices=("random", "prototype"), default="random")
-    g.add_argument("--density", type=_type(float, 0.0, 1.0, lo_open=True, hi_open=True),
-                   default=0.5, help="P(sememe bit on) for random meanings")
-    g.add_argument("--prototypes", type=_type(int, 1), default=4, help="K prototypes")
-    g.add_argument("--proto-k", type=_type(int, 1), default=2, help="k prototypes OR-ed per word")
-    g.add_argument("--proto-density", type=_type(float, 0.0, 1.0, lo_open=True, hi_open=True),
-                   default=0.2, help="P(bit on) in a prototype")
-    g.add_argument("--flip", type=_type(float, 0.0, 0.5), default=0.05, help="bit-flip rate")
-    g.add_argument("--heldout", type=_words, default=None,
-                   help="name the 2 held-out words, e.g. 'abc,def' (default: chosen by seed)")
-    g = ap.add_argument_group("learner")
-    g.add_argument("--algo", choices=("backprop", "boltzmann"), default="backprop")
-    g.add_argument("--hidden", type=_type(int, 1), default=20, help="intermediate units")
-    g.add_argument("--init-scale", type=nonneg_f, default=None,
-                   help="initial weights U(-a, a) (bp 0.5, bm 0.1)")
-    g.add_argument("--lr", type=pos_f, default=None, help="stage-1 learning rate (bp 0.5, bm 2)")
-    g.add_argument("--momentum", type=_type(float, 0.0, 1.0, hi_open=True), default=None,
-                   help="stage-1 momentum (bp 0.9, bm 0.5)")
-    g.add_argument("--weight-decay", type=nonneg_f, default=0.0, help="L2 on weights")
-    g.add_argument("--train-cycles", type=_type(int, 1), default=None,
-                   help="max stage-1 cycles (bp 3000, bm 1000)")
-    g.add_argument("--criterion", type=_type(float, 0.0, 1.0, lo_open=True), default=None,
-                   help="stage 1 stops when every bit is within this of its target "
-                        "(bp 0.2, bm 0.5)")
-    g.add_argument("--bm-schedule", type=_schedule, default="2@8,2@4,2@2,2@1.5",
-                   help="annealing schedule, sweeps@temperature")
-    g.add_argument("--bm-stat-sweeps", type=_type(int, 1), default=10,
-                   help="Gibbs sweeps at the final temperature that collect statistics")
-    g.add_argument("--bm-eval-sweeps", type=_type(int, 1), default=50,
-                   help="sweeps at the final temperature averaged for the reported outputs")
-    g = ap.add_argument_group("damage")
-    g.add_argument("--damage", choices=("noise", "zero", "shrink"), default="noise")
-    g.add_argument("--fraction", type=_type(float, 0.0, 1.0), default=0.5,
-                   help="fraction of weights zeroed (--damage zero)")
-    g.add_argument("--permanent", action="store_true",
-                   help="zeroed weights stay zero in relearning")
-    g.add_argument("--noise-scale", type=nonneg_f, default=0.5,
-                   help="noise std relative to each weight matrix's RMS (--damage noise)")
-    g.add_argument("--noise-dist", choices=("gaussian", "uniform"), default="uniform")
-    g.add_argument("--shrink", type=_type(float, 0.0, 1.0), default=0.5,
-                   help="fraction by which every weight decays towards zero (--damage shrink)")
-    g.add_argument("--damage-biases", action="store_true", help="damage the biases too")
-    g = ap.add_argument_group("relearning and metrics")
-    g.add_argument("--relearn-cycles", type=_type(int, 1), default=30, help="R relearning cycles")
-    g.add_argument("--relearn-lr", type=pos_f, default=None, help="(bp 0.3, bm 0.5)")
-    g.add_argument("--relearn-momentum", type=_type(float, 0.0, 1.0, hi_open=True), default=None,
-                   help="(bp 0, bm 0)")
-    g.add_argument("--transfer-k", type=_type(int, 1), default=5,
-                   help="cycles over which the transfer ratio is measured")
-    g.add_argument("--sizes", type=_list(float, 0.0), default=None,
-                   help="heatmap damage sizes (noise scales or zero fractions)")
-    g.add_argument("--lengths", type=_list(int, 1), default=[1, 2, 5, 10, 20, 50, 100, 200],
-                   help="heatmap relearning lengths (cycles)")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add, frac = ap.add_argument, checked(float, 0, 1)
+    lr, mom = checked(float, 0, 1e300, True), checked(float, 0, 0.999)
+    add("--seed", type=checked(int, 0), default=None, help="random seed (default 0)")
+    add("--sweep", type=checked(int, 1, MAX_SWEEP, why=f"must be 1..{MAX_SWEEP} seeds (one "
+                                "batched run)"), default=None, help="seeds 0..N-1 as one batch")
+    add("--json", type=output_path, default=None, metavar="PATH", help="write results to PATH")
+    add("--quiet", action="store_true", help="print only the headline line")
+    add("--algo", choices=tuple(LEARNERS), default="backprop")
+    add("--damage", choices=("noise", "zero", "shrink"), default=DAMAGE)
+    add("--noise-scale", type=checked(float, 0, 100), default=None,
+        help=f"noise std / RMS of each weight matrix (default: backprop "
+             f"{BACKPROP['noise_scale']}, boltzmann {BOLTZMANN['noise_scale']})")
+    add("--fraction", type=frac, default=None, help=f"fraction zeroed (default {FRACTION})")
+    add("--permanent", action="store_true", help="zeroed weights stay zero while relearning")
+    add("--shrink", type=frac, default=None, help=f"w -> (1 - s) w (default {SHRINK})")
+    add("--relearn-cycles", type=checked(int, 1, 10000), default=RELEARN_CYCLES,
+        help=f"relearning cycles (default {RELEARN_CYCLES})")
+    for flag, kind, what in (("--lr", lr, "stage-1 learning rate"),
+                             ("--momentum", mom, "stage-1 momentum"),
+                             ("--train-cycles", checked(int, 1, 100000), "max stage-1 cycles"),
+                             ("--criterion", checked(float, 0, 1, True), "stage 1 ends when "
+                              "every output is within this of its target"),
+                             ("--relearn-lr", lr, "relearning learning rate"),
+                             ("--relearn-momentum", mom, "relearning momentum")):
+        dest = flag[2:].replace("-", "_")
+        add(flag, type=kind, default=None, help=f"{what} (default: backprop {BACKPROP[dest]}, "
+            f"boltzmann {BOLTZMANN[dest]})")
+    g = ap.add_argument_group("Boltzmann machine only").add_argument
+    g("--bm-schedule", type=checked(lambda t: parse_schedule(t) and t, why="expected N@T[,N@T"
+                                    "...], N sweeps (1-1000) at temperature T (0-1e6)"),
+      default=None, help=f"annealing, sweeps@temperature (default {BOLTZMANN['bm_schedule']})")
+    g("--bm-step", choices=("proportional", "fixed"), default=None,
+      help=f"steps lr * (p+ - p-) or lr * sign(p+ - p-) (fixed; default lr {FIXED_STEP_LR})")
+    g("--bm-intra", action="store_true", help="links within the sememe layer")
     return ap
 
 
-def run_seeds(args):
-    if args.sweep:
-        return list(range(args.first_seed, args.first_seed + args.sweep))
-    return [args.seed]
-
-
 def parse_config(argv=None):
+    """Parse, refuse flags the mode ignores (naming both), fill each learner's defaults."""
     ap = build_parser()
-    args = ap.parse_args(argv)
-    cfg = {k: v for k, v in vars(args).items()
-           if k not in ("seed", "sweep", "json", "quiet", "first_seed")}
-    if args.transfer_k > args.relearn_cycles:
-        ap.error(f"argument --transfer-k: must be <= --relearn-cycles ({args.relearn_cycles})")
-    if args.proto_k > args.prototypes:
-        ap.error(f"argument --proto-k: must be <= --prototypes ({args.prototypes})")
-    if args.sizes is None:
-        cfg["sizes"] = ([0.25, 0.5, 0.75, 1.0, 1.5, 2.0] if args.damage == "noise"
-                        else [0.1, 0.3, 0.5, 0.7, 0.9])
-    elif args.damage != "noise" and max(args.sizes) > 1:
-        ap.error("argument --sizes: fractions (zero, shrink) must lie in [0, 1]")
-    cfg = resolve(cfg)
-    if args.heldout is not None:
-        for s in run_seeds(args):
-            try:
-                make_data(np.random.default_rng(s), cfg)
-            except KeyError as e:
-                words = make_data(np.random.default_rng(s), dict(cfg, heldout=None))["words"]
-                ap.error(f"argument --heldout: {e.args[0]} is not among the words of seed {s}: "
-                         + ",".join(words))
-    return ap, args, cfg
+    a = ap.parse_args(argv)
+    damage_of = dict(noise_scale="noise", fraction="zero", permanent="zero", shrink="shrink")
+    for k in sorted(k for k, v in vars(a).items() if v not in (None, False)):
+        why = ("with --sweep (a sweep runs seeds 0..N-1)" if k == "seed" and a.sweep else
+               f"with --damage {a.damage}" if damage_of.get(k, a.damage) != a.damage else
+               "with --algo backprop" if k.startswith("bm_") and a.algo == "backprop" else None)
+        if why:
+            ap.error(f"argument --{k.replace('_', '-')}: ignored {why}")
+    cfg = dict(vars(a), density=DENSITY, weight_decay=0.0)      # studies vary these two
+    fixed = {"lr": FIXED_STEP_LR, "relearn_lr": FIXED_STEP_LR} if a.bm_step == "fixed" else {}
+    for k, v in dict(LEARNERS[a.algo], **fixed, fraction=FRACTION, shrink=SHRINK).items():
+        cfg[k] = v if cfg.get(k) is None else cfg[k]
+    cfg["bm_temps"] = parse_schedule(cfg["bm_schedule"]) if a.algo == "boltzmann" else None
+    return a, cfg, list(range(a.sweep)) if a.sweep else [a.seed or 0]
 
 
-def public_config(cfg):
-    return {k: v for k, v in cfg.items() if not k.startswith("_") and k != "bm_temps"}
-
-
-def to_py(o):
-    if isinstance(o, dict):
-        return {str(k): to_py(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [to_py(v) for v in o]
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating, float)):
-        return None if not np.isfinite(o) else float(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    if isinstance(o, np.ndarray):
-        return to_py(o.tolist())
-    return o
-
-
-def write_json_atomic(path, obj):
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp_", suffix=".json")
+def write_json(path, obj):
+    """Strict JSON (no NaN: missing values are None), written atomically with mode 0644."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".tmp_")
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(to_py(obj), f, indent=1, sort_keys=True)
+            json.dump(obj, f, indent=1, sort_keys=True, allow_nan=False,
+                      default=lambda o: o.tolist())           # numpy arrays and scalars
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -849,160 +591,59 @@ def write_json_atomic(path, obj):
         raise
 
 
-def fmt_cfg(cfg):
-    s = (f"algo={cfg['algo']} sememes={cfg['sememes']} damage={cfg['damage']} ")
-    s += {"noise": f"noise_scale={cfg['noise_scale']} ({cfg['noise_dist']})",
-          "zero": f"fraction={cfg['fraction']} permanent={cfg['permanent']}",
-          "shrink": f"shrink={cfg['shrink']}"}[cfg["damage"]]
-    s += f" relearn_cycles={cfg['relearn_cycles']} relearn_lr={cfg['relearn_lr']}"
-    return s
+class Progress:
+    """A one-line counter on stderr, only when it is a terminal and not --quiet."""
 
+    def __init__(self, on):
+        self.on, self.last, self.shown = on, 0.0, False
 
-def print_single(m, cfg):
-    print(f"seed {m['seed']}: {fmt_cfg(cfg)}")
-    print(f"words {' '.join(m['words'])}; held out: {' '.join(m['heldout_words'])}; "
-          f"mean pairwise meaning overlap {m['meaning_overlap_mean']:.3f}")
-    print(f"stage 1: {'reached' if m['converged'] else 'did NOT reach'} criterion "
-          f"{cfg['criterion']} in {m['train_cycles_used']} cycles")
-    print(f"{'stage':<14}{'trained-18 bit acc':>20}{'held-out-2 bit acc':>20}"
-          f"{'trained MAE':>13}{'held-out MAE':>14}")
-    for st in STAGES:
-        print(f"{st:<14}{100 * m[f'trained_bit_acc_{st}']:>19.1f}%"
-              f"{100 * m[f'heldout_bit_acc_{st}']:>19.1f}%"
-              f"{m[f'trained_mae_{st}']:>13.3f}{m[f'heldout_mae_{st}']:>14.3f}")
-    print(f"held-out pattern acc post-relearn: threshold "
-          f"{100 * m['heldout_pattern_acc_threshold_post_relearn']:.0f}%, nearest meaning "
-          f"{100 * m['heldout_pattern_acc_nearest_post_relearn']:.0f}% "
-          f"(post-damage {100 * m['heldout_pattern_acc_nearest_post_damage']:.0f}%)")
-
-
-def headline_single(m, cfg):
-    return (f"recovery_pp {m['recovery_pp']:+.1f} (held-out bit acc "
-            f"{100 * m['heldout_bit_acc_post_damage']:.1f}% -> "
-            f"{100 * m['heldout_bit_acc_post_relearn']:.1f}%), peak {m['peak_recovery_pp']:+.1f} "
-            f"at cycle {m['peak_cycle']}, transfer ratio (k={cfg['transfer_k']}) "
-            f"{m['transfer_ratio']:.2f}")
-
-
-def headline_sweep(s, seeds):
-    r = s["recovery_pp"]
-    tp = s["transfer_ratio_pooled"]
-    sp = s["specific_recovery_pp"]
-    return (f"sweep seeds {seeds[0]}-{seeds[-1]}: recovery_pp mean {r['mean']:+.2f} "
-            f"95% CI [{r['ci95'][0]:+.2f}, {r['ci95'][1]:+.2f}] std {r['std']:.2f} "
-            f"min {r['min']:+.1f} max {r['max']:+.1f}; positive in "
-            f"{100 * s['frac_recovery_positive']:.0f}% of seeds, negative in "
-            f"{100 * s['frac_recovery_negative']:.0f}%; pooled transfer ratio "
-            + (f"{tp:.2f}" if tp is not None else "n/a")
-            + f"; specific recovery {sp['mean']:+.2f} [{sp['ci95'][0]:+.2f}, {sp['ci95'][1]:+.2f}]"
-            f", positive in {100 * s['frac_specific_positive']:.0f}%")
-
-
-def print_sweep(s, n):
-    print(f"{'metric':<44}{'mean':>9}{'std':>8}{'min':>8}{'max':>8}{'95% CI':>20}")
-    for k in SCALAR_KEYS:
-        d = s[k]
-        if d.get("n", 0) == 0:
-            continue
-        print(f"{k:<44}{d['mean']:>9.3f}{d['std']:>8.3f}{d['min']:>8.3f}{d['max']:>8.3f}"
-              f"   [{d['ci95'][0]:.3f}, {d['ci95'][1]:.3f}]")
-    print(f"converged: {100 * s['frac_converged']:.0f}% of seeds; peak recovery > 0 in "
-          f"{100 * s['frac_peak_recovery_positive']:.0f}%; held-out MAE improves over the first "
-          f"k cycles in {100 * s['frac_transfer_positive']:.0f}%, over the whole relearning in "
-          f"{100 * s['frac_recovery_mae_positive']:.0f}%")
-    c = s["corr_recovery_vs_overlap"]
-    print("overlap: corr(recovery, " + ", ".join(
-        f"{k}) {v:+.2f}" if v is not None else f"{k}) n/a" for k, v in c.items()))
-    for t in s.get("recovery_by_overlap_tercile", []):
-        print(f"  held-out meaning overlap {t['overlap_lo']:.3f}-{t['overlap_hi']:.3f} "
-              f"(n={t['n']}): recovery {t['recovery_pp_mean']:+.2f} pp, positive "
-              f"{100 * t['frac_positive']:.0f}%")
-
-
-def print_conditions(rows, n):
-    print(f"conditions, {n} seeds each: recovery_pp mean [95% CI], % of seeds positive / "
-          f"negative, mean peak, pooled transfer ratio, specific recovery, held-out bit acc")
-    for r in rows:
-        rp, sp = r["recovery_pp"], r["specific_recovery_pp"]
-        tp = r["transfer_ratio_pooled"]
-        print(f"{r['algo']:<10}{r['damage']:<15}{r['sememes']:<10}{rp['mean']:+6.2f} "
-              f"[{rp['ci95'][0]:+6.2f}, {rp['ci95'][1]:+6.2f}] "
-              f"{100 * r['frac_recovery_positive']:3.0f}%/{100 * r['frac_recovery_negative']:2.0f}%"
-              f"  peak {r['peak_recovery_pp']['mean']:+6.2f}"
-              f"  transfer " + (f"{tp:+.2f}" if tp is not None else "  n/a")
-              + f"  specific {sp['mean']:+6.2f}"
-              f"  {100 * r['heldout_bit_acc_post_damage']:.1f}% -> "
-              f"{100 * r['heldout_bit_acc_post_relearn']:.1f}%"
-              f"  conv {100 * r['frac_converged']:.0f}%  ({r['wallclock_s']:.1f} s)")
-
-
-def print_heatmap(hm):
-    what = {"noise": "noise scale", "zero": "zero fraction", "shrink": "shrink"}[hm["damage"]]
-    for key, label in (("mean_recovery_pp", "mean recovery (pp)"),
-                       ("mean_specific_recovery_pp", "mean specific recovery (pp)"),
-                       ("frac_specific_positive", "fraction of seeds with specific recovery > 0")):
-        print(f"{label} of the held-out 2, {what} (rows) x relearning cycles (columns)")
-        print(f"{what:>14}" + "".join(f"{L:>8d}" for L in hm["lengths"]))
-        for size, row in zip(hm["sizes"], hm[key]):
-            print(f"{size:>14.2f}" + "".join(f"{v:>+8.2f}" for v in row))
+    def __call__(self, text=None):
+        if text is None and self.shown:                 # close: end the line
+            sys.stderr.write("\n")
+        elif text and self.on and time.time() - self.last > 0.2:
+            sys.stderr.write(f"\r{text:<72}")
+            sys.stderr.flush()
+            self.last, self.shown = time.time(), True
 
 
 def main(argv=None):
-    ap, args, cfg = parse_config(argv)
+    a, cfg, seeds = parse_config(argv)
     t0 = time.time()
-    seeds = run_seeds(args)
-    out = {"experiment": "grapheme_sememe", "config": public_config(cfg),
-           "versions": {"python": platform.python_version(), "numpy": np.__version__}}
-    if args.json:
-        d = os.path.dirname(os.path.abspath(args.json))
-        if not os.path.isdir(d) or not os.access(d, os.W_OK):
-            ap.error(f"argument --json: cannot write to directory {d}")
+    progress = Progress(sys.stderr.isatty() and not a.quiet)
     try:
-        if args.analysis == "conditions":
-            rows = run_conditions(seeds, cfg)
-            out.update(seeds=seeds, metrics={"conditions": rows})
-            print_conditions(rows, len(seeds))
-        elif args.analysis == "heatmap":
-            hm = run_heatmap(seeds, cfg)
-            out.update(seeds=seeds, metrics={"heatmap": hm})
-            print_heatmap(hm)
-        else:
-            res = run_batch(seeds, cfg)
-            per = res["per_seed"]
-            if args.sweep:
-                summ = summarize(per)
-                metrics = {k: summ[k]["mean"] for k in SCALAR_KEYS if summ[k].get("n")}
-                metrics["heldout_pattern_acc"] = {
-                    k.replace("heldout_pattern_acc_", ""): summ[k]["mean"] for k in SCALAR_KEYS
-                    if k.startswith("heldout_pattern_acc_")}
-                metrics["curves_mean"] = {
-                    "relearn": {c: res["relearn_curve"][:, :, i].mean(0).tolist()
-                                for i, c in enumerate(CURVE_COLS)}}
-                out.update(seeds=seeds, metrics=metrics, summary=summ, per_seed=per)
-                if not args.quiet:
-                    print(fmt_cfg(cfg))
-                    print_sweep(summ, len(seeds))
-                print(headline_sweep(summ, seeds))
-            else:
-                m = per[0]
-                out.update(seed=args.seed, metrics=m)
-                if not args.quiet:
-                    print_single(m, cfg)
-                print(headline_single(m, cfg))
+        state, res = run_batch(seeds, cfg, progress)
     except Diverged as e:
-        print(f"error: training diverged: {e}", file=sys.stderr)
+        progress()
+        sys.stderr.write(f"grapheme_sememe.py: training diverged: {e}\n")
         return 1
-    out["wallclock_s"] = time.time() - t0
-    if not args.quiet:
-        print(f"wall-clock {out['wallclock_s']:.2f} s")
-    if args.json:
-        try:
-            write_json_atomic(args.json, out)
-        except OSError as e:
-            print(f"error: cannot write {args.json}: {e.strerror}", file=sys.stderr)
-            return 1
+    progress()
+    per = [seed_metrics(state, res, s, cfg) for s in range(len(seeds))]
+    out = {"experiment": "grapheme_sememe",
+           "config": {k: v for k, v in cfg.items() if k not in ("seed", "sweep", "json",
+                                                                "quiet", "bm_temps")},
+           "versions": {"python": sys.version.split()[0], "numpy": np.__version__}}
+    if a.sweep:
+        summ = summarize(per)
+        metrics = {k: v.get("mean", v) if isinstance(v, dict) else v
+                   for k, v in summ.items()}             # means, pooled shares, fractions
+        out.update(seeds=seeds, metrics=metrics, summary=summ, per_seed=per)
+    else:
+        summ = dict(per[0], curves={k: res["curve"][k][0] for k in SCORES})
+        out.update(seed=seeds[0], metrics=summ)
+    if not a.quiet:
+        print_details(summ, cfg, None if a.sweep else state["words"][0])
+    print(headline(summ, seeds))
+    out["wallclock_s"] = round(time.time() - t0, 3)
+    if not a.quiet:
+        print(f"wall-clock {out['wallclock_s']:.1f} s")
+    if a.json:
+        write_json(a.json, out)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("\ngrapheme_sememe.py: interrupted\n")
+        sys.exit(130)

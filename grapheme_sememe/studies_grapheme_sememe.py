@@ -1,0 +1,274 @@
+"""Studies beyond the chapter for grapheme_sememe (imports grapheme_sememe.py, never the reverse).
+
+  conditions  every learner x meaning kind x damage model (100 seeds each): bits and words
+              before damage / after damage / after relearning, the share of the loss regained
+              with its 95% interval, the control, the fraction of seeds that reached criterion
+  dose        dose-response: share of the loss regained (bits and words) against damage size
+              (noise 0.25-1.5 x RMS, and the shrink control 0.1-0.9) and relearning length
+              (1-50 cycles), both learners, 100 seeds
+  boltzmann   the choices the chapter leaves open for its learner: annealing ending at T = 1 or
+              1.5, links within the sememe layer, fixed-size vs proportional weight steps
+  public      the public reproduction's setting (50% zeroed permanently, prototype meanings,
+              weight decay, momentum 0.5, 50 cycles) and one change at a time
+
+Each study is one batched training per learner and meaning kind, followed by every damage
+setting on copies of the trained weights and random streams. `--json PATH` writes the results
+(committed under results/, which visualize_grapheme_sememe.py draws from).
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import grapheme_sememe as gs  # noqa: E402
+
+LENGTHS = (1, 2, 5, 10, 20, 30, 50)
+NOISE_SIZES = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+SHRINK_SIZES = (0.1, 0.3, 0.5, 0.7, 0.9)
+STUDIES = ("conditions", "dose", "boltzmann", "public")
+
+
+def config(*flags, **over):
+    """The main script's resolved configuration for these flags, then overrides."""
+    cfg = gs.parse_config(list(flags))[1]
+    cfg.update(over)
+    if "bm_schedule" in over:
+        cfg["bm_temps"] = gs.parse_schedule(over["bm_schedule"])
+    return cfg
+
+
+def evaluate(state, cfg, progress, lengths=None):
+    """Damage and relearn a trained state (on copies of its random streams); summary of the
+    final point and, with lengths, of the relearning curve read at those cycles."""
+    res = gs.damage_and_relearn(state, cfg, progress, fork=True)
+    per = [gs.seed_metrics(state, res, s, cfg) for s in range(len(state["seeds"]))]
+    summ = gs.summarize(per)
+    row = {"summary": {k: summ[k] for k in ("share_regained", "word_share_regained",
+                                            "frac_converged", "frac_recovery_positive",
+                                            "frac_recovery_negative", "transfer_ratio_pooled")},
+           "per_seed_recovery_pp": [m["recovery_pp"] for m in per],
+           "per_seed_bits_lost_pp": [m["bits_lost_pp"] for m in per]}
+    for k, v in summ.items():
+        if isinstance(v, dict) and "mean" in v:
+            row["summary"][k] = {"mean": v["mean"], "ci95": v["ci95"], "std": v["std"]}
+    overlap = np.array([m["heldout_meaning_overlap"] for m in per])
+    rec = np.array(row["per_seed_recovery_pp"])
+    row["corr_recovery_meaning_overlap"] = (float(np.corrcoef(overlap, rec)[0, 1])
+                                            if rec.std() > 0 else None)
+    if lengths:
+        c = res["curve"]
+        lost_b = 100 * (state["train_scores"]["heldout_bit_acc"] - c["heldout_bit_acc"][:, 0])
+        lost_w = gs.N_HELDOUT * (state["train_scores"]["heldout_word_id"]
+                                 - c["heldout_word_id"][:, 0])
+        row["curve"] = {"lengths": list(lengths), "share": [], "word_share": [],
+                        "recovery_pp": [], "words_regained": []}
+        for L in lengths:
+            gain_b = 100 * (c["heldout_bit_acc"][:, L] - c["heldout_bit_acc"][:, 0])
+            gain_w = gs.N_HELDOUT * (c["heldout_word_id"][:, L] - c["heldout_word_id"][:, 0])
+            row["curve"]["share"].append(gs.pooled_share(gain_b, lost_b))
+            row["curve"]["word_share"].append(gs.pooled_share(gain_w, lost_w))
+            row["curve"]["recovery_pp"].append(gs.describe(gain_b))
+            row["curve"]["words_regained"].append(gs.describe(gain_w))
+    return row
+
+
+def trained(seeds, cfg, progress):
+    t0 = time.time()
+    state = gs.train(gs.setup(seeds, cfg), cfg, progress)
+    return state, time.time() - t0
+
+
+def fmt_row(label, r):
+    s = r["summary"]
+    b = [100 * s[f"heldout_bit_acc_{st}"]["mean"] for st in gs.STAGES]
+    w = [100 * s[f"heldout_word_id_{st}"]["mean"] for st in gs.STAGES]
+    return (f"{label:<34} bits {b[0]:5.1f} -> {b[1]:5.1f} -> {b[2]:5.1f}  share "
+            f"{gs.share_text(s['share_regained']):<19} words {w[0]:3.0f} -> {w[1]:3.0f} -> "
+            f"{w[2]:3.0f}  share {gs.share_text(s['word_share_regained']):<20}"
+            f" +{100 * s['frac_recovery_positive']:.0f}%/-{100 * s['frac_recovery_negative']:.0f}%"
+            f"  specific {s['specific_recovery_pp']['mean']:+5.2f}  conv "
+            f"{100 * s['frac_converged']:.0f}%")
+
+
+DAMAGES = {"noise (headline)": {},
+           "noise 0.5 x RMS": {"noise_scale": 0.5},
+           "noise 1.0 x RMS": {"noise_scale": 1.0},
+           "zero 0.5": {"damage": "zero", "fraction": 0.5},
+           "zero 0.5, permanent": {"damage": "zero", "fraction": 0.5, "permanent": True},
+           "shrink 0.5": {"damage": "shrink", "shrink": 0.5}}
+
+
+def study_conditions(seeds, progress):
+    rows = []
+    for algo in ("backprop", "boltzmann"):
+        for sem in ("random", "prototype"):
+            base = config("--algo", algo, "--sememes", sem)
+            state, t_train = trained(seeds, base, progress)
+            for label, over in DAMAGES.items():
+                if label == f"noise {base['noise_scale']:g} x RMS":
+                    continue                                 # the headline row already
+                t0 = time.time()
+                r = evaluate(state, dict(base, **over), progress)
+                r.update(algo=algo, sememes=sem, damage=label, train_s=t_train,
+                         relearn_s=time.time() - t0,
+                         noise_scale=dict(base, **over)["noise_scale"])
+                rows.append(r)
+    return {"rows": rows}
+
+
+def print_conditions(out, n):
+    print(f"conditions, {n} seeds each: held-out bits (%) after training -> damage -> "
+          "relearning, share of the loss regained [95% CI], held-out words (%) at the same "
+          "points and their share regained, % of seeds with recovery > 0 / < 0, specific "
+          "recovery (pp), % of seeds that reached criterion")
+    for r in out["rows"]:
+        dmg = r["damage"] + (f" ({r['noise_scale']:g})" if r["damage"].endswith("(headline)")
+                             else "")
+        print(fmt_row(f"{r['algo'][:5]} {r['sememes'][:5]} {dmg}", r))
+
+
+def study_dose(seeds, progress):
+    out = {"lengths": list(LENGTHS), "noise_sizes": list(NOISE_SIZES),
+           "shrink_sizes": list(SHRINK_SIZES), "rows": []}
+    for algo in ("backprop", "boltzmann"):
+        base = config("--algo", algo, relearn_cycles=max(LENGTHS))
+        state, t_train = trained(seeds, base, progress)
+        for dmg, sizes, key in (("noise", NOISE_SIZES, "noise_scale"),
+                                ("shrink", SHRINK_SIZES, "shrink")):
+            for size in sizes:
+                r = evaluate(state, dict(base, damage=dmg, **{key: size}), progress, LENGTHS)
+                r.update(algo=algo, damage=dmg, size=size)
+                rows = out["rows"]
+                rows.append(r)
+    return out
+
+
+def print_dose(out, n):
+    for what, key in (("share of the lost held-out bits regained", "share"),
+                      ("share of the lost held-out words regained", "word_share")):
+        for algo in ("backprop", "boltzmann"):
+            print(f"{what}, {algo}, {n} seeds: damage (rows) x relearning cycles (columns)")
+            print(f"{'damage':>14}" + "".join(f"{L:>7d}" for L in out["lengths"])
+                  + f"{'lost (bits pp / words %)':>28}")
+            for r in out["rows"]:
+                if r["algo"] != algo:
+                    continue
+                cells = "".join("    n/a" if c["value"] is None else f"{c['value']:>+7.2f}"
+                                for c in r["curve"][key])
+                s = r["summary"]
+                lost = (f"{s['bits_lost_pp']['mean']:.1f} / "
+                        f"{100 * s['words_lost']['mean'] / gs.N_HELDOUT:.0f}")
+                print(f"{r['damage']:>8} {r['size']:<5g}" + cells + f"{lost:>28}")
+
+
+BM_OPTIONS = {"default (T -> 1, proportional, no sememe links)": {},
+              "annealing ending at T = 1.5": {"bm_schedule": "2@8,2@4,2@2,2@1.5"},
+              "fixed-size steps": {"bm_step": "fixed", "lr": gs.FIXED_STEP_LR,
+                                   "relearn_lr": gs.FIXED_STEP_LR},
+              "links within the sememe layer": {"bm_intra": True}}
+
+
+def study_boltzmann(seeds, progress):
+    rows = []
+    for label, over in BM_OPTIONS.items():
+        cfg = config("--algo", "boltzmann", **over)
+        state, t_train = trained(seeds, cfg, progress)
+        t0 = time.time()
+        r = evaluate(state, cfg, progress)
+        r.update(option=label, train_s=t_train, relearn_s=time.time() - t0,
+                 train_cycles_mean=float(state["used"].mean()),
+                 train_cycles_max=int(state["used"].max()))
+        rows.append(r)
+    return {"rows": rows}
+
+
+def print_boltzmann(out, n):
+    print(f"Boltzmann machine options, {n} seeds each (noise "
+          f"{gs.BOLTZMANN['noise_scale']} x RMS): same columns as conditions; stage-1 cycles "
+          "mean / max; wall-clock of training + relearning")
+    for r in out["rows"]:
+        print(fmt_row(r["option"][:34], r) + f"  cycles {r['train_cycles_mean']:.0f}/"
+              f"{r['train_cycles_max']}  ({r['train_s'] + r['relearn_s']:.0f} s)")
+
+
+PUBLIC = ("--damage", "zero", "--fraction", "0.5", "--permanent", "--sememes", "prototype",
+          "--lr", "0.3", "--momentum", "0.5", "--relearn-lr", "0.3")
+PUBLIC_VARIANTS = {"their setting": dict(weight_decay=1e-3, relearn_momentum=0.5,
+                                         relearn_cycles=50),
+                   "no weight decay": dict(relearn_momentum=0.5, relearn_cycles=50),
+                   "no relearning momentum": dict(weight_decay=1e-3, relearn_cycles=50),
+                   "10 relearning cycles": dict(weight_decay=1e-3, relearn_momentum=0.5,
+                                                relearn_cycles=10),
+                   "not permanent": dict(weight_decay=1e-3, relearn_momentum=0.5,
+                                         relearn_cycles=50, permanent=False)}
+
+
+def study_public(seeds, progress):
+    rows = []
+    for n in (30, len(seeds)):
+        for label, over in PUBLIC_VARIANTS.items():
+            if n == 30 and label != "their setting":
+                continue
+            cfg = config(*PUBLIC, **over)
+            state, _ = trained(seeds[:n], cfg, progress)
+            r = evaluate(state, cfg, progress)
+            r.update(variant=label, n_seeds=n)
+            rows.append(r)
+    return {"rows": rows}
+
+
+def print_public(out, n):
+    print("public reproduction's setting (backprop, 50% zeroed permanently, prototype "
+          "meanings, lr 0.3, momentum 0.5) and one change at a time")
+    for r in out["rows"]:
+        print(fmt_row(f"{r['variant']} ({r['n_seeds']} seeds)", r))
+        s = r["summary"]["recovery_pp"]
+        print(f"{'':<34} recovery {s['mean']:+.2f} pp [{s['ci95'][0]:+.2f}, "
+              f"{s['ci95'][1]:+.2f}], std {s['std']:.2f}")
+
+
+def build_parser():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("study", nargs="?", choices=STUDIES, default="conditions")
+    ap.add_argument("--seeds", type=gs.sweep_size, default=100, help="seeds 0..N-1")
+    ap.add_argument("--json", type=gs.output_path, default=None, metavar="PATH",
+                    help="write the study's results to PATH")
+    ap.add_argument("--quiet", action="store_true", help="no progress counter")
+    return ap
+
+
+def main(argv=None):
+    a = build_parser().parse_args(argv)
+    seeds = list(range(a.seeds))
+    progress = gs.Progress(sys.stderr.isatty() and not a.quiet)
+    t0 = time.time()
+    try:
+        with np.errstate(over="ignore", under="ignore"):
+            out = globals()[f"study_{a.study}"](seeds, progress)
+    except gs.Diverged as e:
+        progress()
+        sys.stderr.write(f"studies_grapheme_sememe.py: training diverged: {e}\n")
+        return 1
+    progress()
+    globals()[f"print_{a.study}"](out, len(seeds))
+    out.update(experiment="grapheme_sememe", study=a.study, seeds=seeds,
+               wallclock_s=round(time.time() - t0, 1),
+               versions={"python": sys.version.split()[0], "numpy": np.__version__})
+    print(f"wall-clock {out['wallclock_s']:.0f} s")
+    if a.json:
+        gs.write_json(a.json, out)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("\nstudies_grapheme_sememe.py: interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)
