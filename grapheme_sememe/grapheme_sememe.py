@@ -41,6 +41,7 @@ DAMAGE = "noise"                # ours: isotropic uniform noise on every weight 
 FRACTION, SHRINK = 0.5, 0.5     # ours: zeroed fraction / shrink factor of the other damages
 RELEARN_CYCLES = 30             # ours: full-batch relearning cycles on the 18
 MAX_WEIGHT = 1e6                # |w| beyond this: the learner has diverged
+MIN_LOST = (100 / 60, 0.1)      # a share needs >= 1 of 60 bits / 0.1 of 2 words lost per seed
 MAX_SWEEP = 1000                # seeds in one batched computation (memory of the sampler)
 
 # each learner's values; noise_scale is chosen so that about half the held-out words are lost
@@ -178,14 +179,14 @@ def bm_free_phase(p, G, temps, n_stat, U):
     """Graphemes clamped, hidden and sememes free: anneal from random sememe states through
     temps, then n_stat sweeps at the last temperature collect <g h>, <h m>, <h>, <m>, <m m>
     and the per-pattern <m>, using the exact conditional probabilities where there are any."""
-    S, P, _ = G.shape
-    M = (U[0, :, :, N_HIDDEN:] < 0.5).astype(float)
+    (S, P, _), H = G.shape, p["W2"].shape[1]
+    M = (U[0, :, :, H:] < 0.5).astype(float)
     GW = G @ p["W1"] + p["b1"][:, None]
     acc = {"gh": 0.0, "hm": 0.0, "mm": 0.0, "h": 0.0, "m": 0.0}
     for i, temp in enumerate(list(temps) + [temps[-1]] * n_stat, start=1):
         ph = bm_hidden_prob(p, GW, M, temp)
-        Hs = (U[i, :, :, :N_HIDDEN] < ph).astype(float)
-        M, pm = bm_sample_sememes(p, Hs, M, temp, U[i, :, :, N_HIDDEN:])
+        Hs = (U[i, :, :, :H] < ph).astype(float)
+        M, pm = bm_sample_sememes(p, Hs, M, temp, U[i, :, :, H:])
         if i > len(temps):                   # with sememe links, p(m | h) is not exact: use m
             mstat = M if "L" in p else pm
             acc["h"], acc["m"] = acc["h"] + ph, acc["m"] + mstat
@@ -303,15 +304,15 @@ SCORES = ("heldout_bit_acc", "heldout_word_id", "trained_bit_acc", "trained_word
           "heldout_exact")
 
 
-def pooled_share(regained, lost):
+def pooled_share(regained, lost, min_lost):
     """Share of the loss regained over seeds as a ratio of means, sum(regained) / sum(lost),
     with a delta-method 95% interval (stable where per-seed ratios are not: a seed that lost
-    one bit and regained two would count 200%). None if nothing was lost."""
+    one bit and regained two would count 200%). None if the mean loss is below min_lost."""
     y, x = np.asarray(regained, float), np.asarray(lost, float)
-    if len(x) == 0 or x.mean() <= 0:
+    if len(x) == 0 or x.mean() < max(min_lost, 1e-12):
         return {"value": None, "ci95": [None, None], "n": len(x)}
-    r = y.mean() / x.mean()
-    se = (y - r * x).std(ddof=1) / (np.sqrt(len(x)) * x.mean()) if len(x) > 1 else 0.0
+    r, se = y.mean() / x.mean(), (y - y.mean() / x.mean() * x).std(ddof=1) / (
+        np.sqrt(len(x)) * x.mean()) if len(x) > 1 else 0.0
     return {"value": float(r), "ci95": [float(r - 1.96 * se), float(r + 1.96 * se)],
             "n": len(x)}
 
@@ -408,8 +409,9 @@ def summarize(per_seed):
             and not isinstance(v, bool) and k != "seed"]
     col = {k: np.array([np.nan if m[k] is None else m[k] for m in per_seed]) for k in keys}
     summ = {k: describe(v) for k, v in col.items()}
-    summ["share_regained"] = pooled_share(col["recovery_pp"], col["bits_lost_pp"])
-    summ["word_share_regained"] = pooled_share(col["words_regained"], col["words_lost"])
+    summ["share_regained"] = pooled_share(col["recovery_pp"], col["bits_lost_pp"], MIN_LOST[0])
+    summ["word_share_regained"] = pooled_share(col["words_regained"], col["words_lost"],
+                                               MIN_LOST[1])
     summ["frac_converged"] = float(np.mean([m["converged"] for m in per_seed]))
     summ["frac_recovery_positive"] = float((col["recovery_pp"] > 0).mean())
     summ["frac_recovery_negative"] = float((col["recovery_pp"] < 0).mean())
@@ -526,7 +528,7 @@ def build_parser():
     add("--sweep", type=checked(int, 1, MAX_SWEEP, why=f"must be 1..{MAX_SWEEP} seeds (one "
                                 "batched run)"), default=None, help="seeds 0..N-1 as one batch")
     add("--json", type=output_path, default=None, metavar="PATH", help="write results to PATH")
-    add("--quiet", action="store_true", help="print only the headline line")
+    add("--quiet", action="store_true", help="print nothing (with --json: results only there)")
     add("--algo", choices=tuple(LEARNERS), default="backprop")
     add("--damage", choices=("noise", "zero", "shrink"), default=DAMAGE)
     add("--noise-scale", type=checked(float, 0, 100), default=None,
@@ -607,8 +609,7 @@ class Progress:
 
 
 def main(argv=None):
-    a, cfg, seeds = parse_config(argv)
-    t0 = time.time()
+    (a, cfg, seeds), t0 = parse_config(argv), time.time()
     progress = Progress(sys.stderr.isatty() and not a.quiet)
     try:
         state, res = run_batch(seeds, cfg, progress)
@@ -630,11 +631,10 @@ def main(argv=None):
     else:
         summ = dict(per[0], curves={k: res["curve"][k][0] for k in SCORES})
         out.update(seed=seeds[0], metrics=summ)
-    if not a.quiet:
-        print_details(summ, cfg, None if a.sweep else state["words"][0])
-    print(headline(summ, seeds))
     out["wallclock_s"] = round(time.time() - t0, 3)
     if not a.quiet:
+        print_details(summ, cfg, None if a.sweep else state["words"][0])
+        print(headline(summ, seeds))
         print(f"wall-clock {out['wallclock_s']:.1f} s")
     if a.json:
         write_json(a.json, out)

@@ -1,10 +1,15 @@
-"""Tests for grapheme_sememe: gradients, Boltzmann conditionals and phases, protocol invariants,
-determinism, sweep == single runs, CLI validation and the README's headline numbers."""
+"""Tests for grapheme_sememe: the backprop gradient, the Boltzmann sampler and phases against
+exact enumeration, the protocol's invariants, the recovery metrics on constructed cases, this
+folder's own flags, and the README's numbers against fresh runs and the committed results.
+
+The command-line contract every script shares (bad values, paths, JSON, Ctrl-C, progress,
+divergence) is checked once in tests/test_repository.py."""
+import contextlib
+import io
 import itertools
 import json
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
@@ -13,22 +18,31 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import grapheme_sememe as gs  # noqa: E402
-
-SCRIPT = os.path.join(HERE, "grapheme_sememe.py")
-
-
-def config(*args):
-    return gs.parse_config(list(args))[2]
+import studies_grapheme_sememe as studies  # noqa: E402
 
 
-def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+def config(*flags, **over):
+    return studies.config(*flags, **over)
 
 
-# ---------------------------------------------------------------------------------------------
-# backprop gradient
-# ---------------------------------------------------------------------------------------------
+def readme():
+    with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
+        return f.read()
+
+
+def results(name):
+    with open(os.path.join(HERE, "results", name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def printed(fn, *args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        fn(*args)
+    return out.getvalue().splitlines()
+
+
+# ---- backprop: central-difference gradient check of every parameter array ------------------
 @pytest.mark.parametrize("wd", [0.0, 0.01])
 def test_gradient_check(wd):
     rng = np.random.default_rng(1)
@@ -38,11 +52,10 @@ def test_gradient_check(wd):
     X = (rng.random((S, P, gs.N_IN)) < 0.3).astype(float)
     T = (rng.random((S, P, gs.N_OUT)) < 0.3).astype(float)
     _, grads = gs.bp_loss_and_grads(p, X, T, wd)
-    # central differences of the same loss function; evaluated in extended precision so that
-    # round-off in the ~20-nat loss does not swamp the smallest gradient entries
+    # the loss is evaluated in extended precision so that round-off in the ~20-nat loss does
+    # not swamp the smallest gradient entries
     q = {k: v.astype(np.longdouble) for k, v in p.items()}
-    Xq, Tq = X.astype(np.longdouble), T.astype(np.longdouble)
-    h = 1e-5
+    Xq, Tq, h = X.astype(np.longdouble), T.astype(np.longdouble), 1e-5
     for k in p:
         num = np.zeros_like(p[k])
         for idx in np.ndindex(p[k].shape):
@@ -57,350 +70,356 @@ def test_gradient_check(wd):
         assert rel.max() < 1e-6, (k, rel.max())
 
 
-# ---------------------------------------------------------------------------------------------
-# Boltzmann machine: exact conditionals by enumeration, sampler and phases
-# ---------------------------------------------------------------------------------------------
-def tiny_bm(seed=3, n_g=3, H=2, n_m=2):
+# ---- Boltzmann machine: conditionals, sampler and phases against exact enumeration ----------
+def tiny_bm(intra, seed=3, n_g=3, H=2, n_m=3):
     rng = np.random.default_rng(seed)
-    return {"W1": rng.normal(0, 1.5, (1, n_g, H)), "b1": rng.normal(0, 1, (1, H)),
-            "W2": rng.normal(0, 1.5, (1, H, n_m)), "b2": rng.normal(0, 1, (1, n_m))}
+    p = {"W1": rng.normal(0, 1.5, (1, n_g, H)), "b1": rng.normal(0, 1, (1, H)),
+         "W2": rng.normal(0, 1.5, (1, H, n_m)), "b2": rng.normal(0, 1, (1, n_m))}
+    if intra:
+        L = np.triu(rng.normal(0, 1.5, (n_m, n_m)), 1)
+        p["L"] = (L + L.T)[None]
+    return p
 
 
 def energy(p, g, h, m):
-    return -(g @ p["W1"][0] @ h + h @ p["W2"][0] @ m + p["b1"][0] @ h + p["b2"][0] @ m)
+    e = -(g @ p["W1"][0] @ h + h @ p["W2"][0] @ m + p["b1"][0] @ h + p["b2"][0] @ m)
+    return e - (0.5 * m @ p["L"][0] @ m if "L" in p else 0.0)
 
 
-def exact_free_distribution(p, g, temp):
-    """All (h, m) states with their Boltzmann probabilities given clamped g."""
+def exact(p, g, temp):
+    """Every (h, m) state with its Boltzmann probability given clamped g."""
     H, n_m = p["W2"].shape[1:]
-    states = [np.array(s, dtype=float) for s in itertools.product([0, 1], repeat=H + n_m)]
-    w = np.array([np.exp(-energy(p, g, s[:H], s[H:]) / temp) for s in states])
+    states = np.array(list(itertools.product([0, 1], repeat=H + n_m)), dtype=float)
+    w = np.exp(-np.array([energy(p, g, s[:H], s[H:]) for s in states]) / temp)
     return states, w / w.sum()
 
 
-def test_bm_conditionals_match_enumeration():
-    p = tiny_bm()
-    H, n_m = 2, 2
-    g = np.array([1.0, 0.0, 1.0])
-    temp = 1.3
-    for s in itertools.product([0, 1], repeat=H + n_m):
+@pytest.mark.parametrize("intra", [False, True])
+def test_bm_conditionals_match_energy_differences(intra):
+    p, g, temp = tiny_bm(intra), np.array([1.0, 0.0, 1.0]), 1.3
+    H = 2
+    for s in itertools.product([0, 1], repeat=5):
         s = np.array(s, dtype=float)
         h, m = s[:H], s[H:]
-        ph = gs.bm_hidden_prob(p, g[None, None], m[None, None], temp)[0, 0]
-        pm = gs.bm_sememe_prob(p, h[None, None], temp)[0, 0]
-        for j in range(H):                # p(h_j = 1 | everything else) from two energies
+        ph = gs.bm_hidden_prob(p, (g @ p["W1"][0] + p["b1"][0])[None, None], m[None, None],
+                               temp)[0, 0]
+        for j in range(H):
             on, off = h.copy(), h.copy()
             on[j], off[j] = 1, 0
-            e1, e0 = energy(p, g, on, m), energy(p, g, off, m)
-            assert abs(ph[j] - 1 / (1 + np.exp((e1 - e0) / temp))) < 1e-12
-        for k in range(n_m):
-            on, off = m.copy(), m.copy()
+            d = energy(p, g, on, m) - energy(p, g, off, m)
+            assert abs(ph[j] - 1 / (1 + np.exp(d / temp))) < 1e-12
+        # the sememe sweep: with U = 1 nothing turns on, so unit k is sampled with every
+        # earlier unit off and every later one as in m (sequential) or independently (block)
+        _, pm = gs.bm_sample_sememes(p, h[None, None], m[None, None], temp,
+                                     np.ones((1, 1, 3)))
+        for k in range(3):
+            ctx = m.copy()
+            ctx[:k] = 0 if intra else ctx[:k]
+            on, off = ctx.copy(), ctx.copy()
             on[k], off[k] = 1, 0
-            e1, e0 = energy(p, g, h, on), energy(p, g, h, off)
-            assert abs(pm[k] - 1 / (1 + np.exp((e1 - e0) / temp))) < 1e-12
+            d = energy(p, g, h, on) - energy(p, g, h, off)
+            assert abs(pm[0, 0, k] - 1 / (1 + np.exp(d / temp))) < 1e-12
 
 
-def test_bm_free_phase_samples_the_boltzmann_distribution():
-    """Negative-phase statistics from the Gibbs sampler match exact expectations."""
-    p = tiny_bm()
-    g = np.array([0.0, 1.0, 1.0])
-    temp = 1.0
-    states, prob = exact_free_distribution(p, g, temp)
-    S = np.array(states)
-    exact_hm = np.einsum("s,si,sj->ij", prob, S[:, :2], S[:, 2:])
-    exact_m = prob @ S[:, 2:]
-    P = 4000
-    G = np.tile(g, (1, P, 1))
-    rngs = [np.random.default_rng(0)]
-    U = gs.bm_draw(rngs, np.array([True]), 3 + 20, P, 4)
-    neg = gs.bm_phase(p, G, None, [2.0, 1.5, 1.0], 20, U)
-    assert np.abs(neg["hm"][0] - exact_hm).max() < 0.02
-    assert np.abs(neg["m"][0] - exact_m).max() < 0.02
+@pytest.mark.parametrize("intra", [False, True])
+def test_bm_free_phase_samples_the_boltzmann_distribution(intra):
+    """Free-phase statistics of the Gibbs sampler match exact expectations (4000 chains)."""
+    p, g, temp, H, P = tiny_bm(intra), np.array([0.0, 1.0, 1.0]), 1.0, 2, 4000
+    states, prob = exact(p, g, temp)
+    U = np.random.default_rng(0).random((3 + 20 + 1, 1, P, 5), dtype=np.float32)
+    neg = gs.bm_free_phase(p, np.tile(g, (1, P, 1)), [2.0, 1.5, 1.0], 20, U)
+    assert np.abs(neg["hm"][0] - np.einsum("s,si,sj->ij", prob, states[:, :H],
+                                           states[:, H:])).max() < 0.02
+    assert np.abs(neg["m"][0] - prob @ states[:, H:]).max() < 0.02
+    assert np.abs(neg["h"][0] - prob @ states[:, :H]).max() < 0.02
+    if intra:
+        assert np.abs(neg["mm"][0] - np.einsum("s,si,sj->ij", prob, states[:, H:],
+                                               states[:, H:])).max() < 0.02
 
 
-def test_bm_statistics_come_from_right_phases(monkeypatch):
-    """Positive phase: graphemes AND sememes clamped to the data; negative phase: graphemes
-    clamped, sememes free; the update is -(<.>+ - <.>-)."""
-    cfg = config("--algo", "boltzmann", "--bm-stat-sweeps", "5", "--hidden", "4")
-    rng = np.random.default_rng(0)
-    p = {k: v[None] for k, v in gs.init_params(rng, cfg).items()}
-    data = gs.make_data(rng, cfg)
-    X, T = data["X"][None, :5], data["T"][None, :5]
+def test_bm_gradient_is_negative_minus_clamped_phase(monkeypatch):
+    """Positive phase: graphemes AND sememes clamped, hidden expectations exact; negative
+    phase: graphemes clamped, sememes free; the update is (1/T)(<.>- - <.>+)."""
+    cfg = config("--algo", "boltzmann")
+    state = gs.setup([0], cfg)
+    p, X, T = state["params"], state["X"][:, :5], state["T"][:, :5]
+    p = {k: v + 0.3 for k, v in p.items()}
     calls = []
-    real = gs.bm_phase
+    real = gs.bm_free_phase
 
-    def spy(p_, G, M_clamp, temps, n_stat, U):
-        out = real(p_, G, M_clamp, temps, n_stat, U)
-        calls.append((G.copy(), None if M_clamp is None else M_clamp.copy(), out))
+    def spy(p_, G, temps, n_stat, U):
+        out = real(p_, G, temps, n_stat, U)
+        calls.append((G.copy(), out))
         return out
-    monkeypatch.setattr(gs, "bm_phase", spy)
-    grads, pos, neg = gs.bm_grads(p, X, T, cfg, [np.random.default_rng(1)], np.array([True]))
-    assert len(calls) == 2
-    (G1, M1, o1), (G2, M2, o2) = calls
-    assert np.array_equal(G1, X) and np.array_equal(G2, X)          # graphemes clamped in both
-    assert np.array_equal(M1, T) and M2 is None                    # sememes clamped only in +
-    assert o1 is pos and o2 is neg
-    assert np.allclose(pos["m_mean"], T)                           # clamped states are data
-    assert np.allclose(pos["m"], T.mean(1))
-    hm_from_data = np.einsum("spi,spj->sij", pos["h_mean"], T) / T.shape[1]
-    assert np.allclose(pos["hm"], hm_from_data)
-    assert not np.allclose(neg["m_mean"], T)                       # free sememes are sampled
-    assert np.allclose(grads["b2"], -(pos["m"] - neg["m"]))
-    assert np.allclose(grads["W2"], -(pos["hm"] - neg["hm"]) + cfg["weight_decay"] * p["W2"])
-    assert np.allclose(grads["W1"], -(pos["gh"] - neg["gh"]) + cfg["weight_decay"] * p["W1"])
+    monkeypatch.setattr(gs, "bm_free_phase", spy)
+    grads, Y = gs.bm_grads(p, X, T, cfg, [np.random.default_rng(1)])
+    (G, neg), = calls
+    assert np.array_equal(G, X) and np.array_equal(Y, neg["m_mean"])
+    h = gs.sigmoid((X @ p["W1"] + p["b1"][:, None] + T @ p["W2"].transpose(0, 2, 1)) / 1.0)
+    assert np.allclose(grads["W2"], neg["hm"] - np.einsum("spi,spj->sij", h, T) / 5)
+    assert np.allclose(grads["b2"], neg["m"] - T.mean(1))
+    assert np.allclose(grads["W1"], neg["gh"] - np.einsum("spi,spj->sij", X, h) / 5)
 
 
-# ---------------------------------------------------------------------------------------------
-# protocol invariants
-# ---------------------------------------------------------------------------------------------
-SMALL = ["--train-cycles", "60", "--relearn-cycles", "8", "--transfer-k", "3"]
+# ---- protocol invariants ---------------------------------------------------------------------
+SMALL = dict(train_cycles=60, relearn_cycles=6)
 
 
 @pytest.mark.parametrize("algo", ["backprop", "boltzmann"])
-def test_heldout_never_passed_to_relearning(monkeypatch, algo):
-    cfg = config("--algo", algo, *SMALL)
-    seen = {"relearning": False, "X": []}
-    real_relearn, real_grad = gs.relearn, gs.gradients
-
-    def spy_relearn(p, X18, T18, *a, **k):
-        seen["relearning"] = True
-        seen["relearn_args"] = (X18.copy(), T18.copy())
-        return real_relearn(p, X18, T18, *a, **k)
-
-    def spy_grad(p, X, T, *a, **k):
-        if seen["relearning"]:
-            seen["X"].append(X.copy())
-        return real_grad(p, X, T, *a, **k)
-    monkeypatch.setattr(gs, "relearn", spy_relearn)
-    monkeypatch.setattr(gs, "gradients", spy_grad)
-    res = gs.run_batch([0, 1], cfg)
-    assert len(seen["X"]) == cfg["relearn_cycles"]
-    for s in range(2):
-        held_rows = res["X"][s, res["held"][s]]
-        held_targets = res["T"][s, res["held"][s]]
-        for X in seen["X"] + [seen["relearn_args"][0]]:
-            assert X.shape[1] == gs.N_WORDS - gs.N_HELDOUT
-            assert not (X[s][:, None, :] == held_rows[None]).all(-1).any()
-        T18 = seen["relearn_args"][1][s]
-        X18 = seen["relearn_args"][0][s]
-        # every pattern passed is one of the trained 18, with its own target
-        trained = res["trained"][s]
-        assert np.array_equal(X18, res["X"][s, trained])
-        assert np.array_equal(T18, res["T"][s, trained])
-        assert not np.isin(res["held"][s], trained).any()
-        assert held_targets.shape == (2, gs.N_OUT)
+def test_heldout_words_are_never_relearned(monkeypatch, algo):
+    cfg = config("--algo", algo, **SMALL)
+    state = gs.train(gs.setup([0, 1], cfg), cfg)
+    seen = []
+    real = gs.gradients
+    monkeypatch.setattr(gs, "gradients", lambda p, X, T, c, r: seen.append((X, T)) or
+                        real(p, X, T, c, r))
+    gs.damage_and_relearn(state, cfg)
+    assert len(seen) == cfg["relearn_cycles"]
+    for X, T in seen:
+        assert X.shape[1] == gs.N_WORDS - gs.N_HELDOUT
+        for s in range(2):
+            assert np.array_equal(X[s], state["X"][s, state["trained"][s]])
+            assert np.array_equal(T[s], state["T"][s, state["trained"][s]])
+            held = state["X"][s, state["held"][s]]
+            assert not (X[s][:, None] == held[None]).all(-1).any()
 
 
 @pytest.mark.parametrize("algo", ["backprop", "boltzmann"])
-def test_permanent_lesions_stay_zero(algo):
-    cfg = config("--algo", algo, "--damage", "zero", "--fraction", "0.5", "--permanent", *SMALL)
-    res = gs.run_batch([0, 1], cfg)
+def test_permanent_zeroing_stays_zero_and_biases_are_intact(algo):
+    cfg = config("--algo", algo, "--damage", "zero", "--permanent", **SMALL)
+    state, res = gs.run_batch([0, 1], cfg)
     for k in ("W1", "W2"):
-        lesioned = res["damage"][k]
-        assert 0.4 < lesioned.mean() < 0.6
-        assert np.all(res["params"]["post_damage"][k][lesioned] == 0)
-        assert np.all(res["params"]["post_relearn"][k][lesioned] == 0)
-        assert np.any(res["params"]["post_relearn"][k][~lesioned]
-                      != res["params"]["post_damage"][k][~lesioned])
-    # biases are not damaged unless asked
-    assert np.array_equal(res["params"]["post_damage"]["b2"], res["params"]["post_train"]["b2"])
-    # without --permanent the zeroed weights regrow
-    res2 = gs.run_batch([0, 1], config("--algo", algo, "--damage", "zero", *SMALL))
-    assert np.any(res2["params"]["post_relearn"]["W2"][res2["damage"]["W2"]] != 0)
+        zeroed = state["cut"][k] < cfg["fraction"]
+        assert 0.4 < zeroed.mean() < 0.6
+        assert np.all(res["p_dam"][k][zeroed] == 0) and np.all(res["p_rel"][k][zeroed] == 0)
+        assert np.any(res["p_rel"][k][~zeroed] != res["p_dam"][k][~zeroed])
+    for k in ("b1", "b2"):
+        assert np.array_equal(res["p_dam"][k], state["trained_params"][k])
+    res2 = gs.damage_and_relearn(state, dict(cfg, permanent=False), fork=True)
+    assert np.any(res2["p_rel"]["W2"][state["cut"]["W2"] < 0.5] != 0)        # regrowth
 
 
-def test_noise_damage_scale_and_biases():
-    cfg = config("--noise-scale", "0.7", "--noise-dist", "gaussian", "--damage-biases", *SMALL)
-    res = gs.run_batch([0], cfg)
-    for k in ("W1", "W2", "b1", "b2"):
-        before, after = res["params"]["post_train"][k], res["params"]["post_damage"][k]
-        ratio = np.sqrt(((after - before) ** 2).mean()) / np.sqrt((before ** 2).mean())
-        assert 0.45 < ratio < 0.95, (k, ratio)     # sample std of the noise, 0.7 x RMS
+def test_damage_models():
+    cfg = config("--noise-scale", "0.7", **SMALL)
+    state = gs.train(gs.setup([0], cfg), cfg)
+    W = state["trained_params"]["W2"]
+    noisy = gs.apply_damage(state["trained_params"], state["noise"], state["cut"], cfg)[0]
+    ratio = np.sqrt(((noisy["W2"] - W) ** 2).mean() / (W ** 2).mean())
+    assert 0.6 < ratio < 0.8                                  # uniform noise, 0.7 x RMS
+    shrunk = gs.apply_damage(state["trained_params"], state["noise"], state["cut"],
+                             dict(cfg, damage="shrink", shrink=0.3))[0]
+    assert np.allclose(shrunk["W2"], 0.7 * W) and np.array_equal(shrunk["b2"],
+                                                                  state["trained_params"]["b2"])
 
 
-def test_data_and_named_heldout():
-    cfg = config()
-    d = gs.make_data(np.random.default_rng(5), cfg)
-    assert len(set(d["words"])) == gs.N_WORDS
-    assert np.all(d["X"].sum(1) == gs.N_POS)
-    assert len({r.tobytes() for r in d["T"]}) == gs.N_WORDS
-    assert len(set(d["heldout"])) == 2
-    named = d["words"][3], d["words"][11]
-    d2 = gs.make_data(np.random.default_rng(5), dict(cfg, heldout=list(named)))
-    assert [d2["words"][i] for i in d2["heldout"]] == sorted(named, key=d2["words"].index)
-    proto = gs.make_data(np.random.default_rng(5), config("--sememes", "prototype"))
-    sparse = gs.make_data(np.random.default_rng(5), config("--density", "0.2"))
-    o_rand = gs.overlap_stats(sparse)["meaning_overlap_mean"]
-    o_proto = gs.overlap_stats(proto)["meaning_overlap_mean"]
-    assert o_proto > o_rand                                # shared micro-features overlap more
-
-
-def test_trains_to_criterion_and_metrics_consistent():
-    res = gs.run_batch([0], config())
-    m = res["per_seed"][0]
-    assert m["converged"] and m["trained_bit_acc_post_train"] == 1.0
-    assert m["heldout_bit_acc_post_train"] == 1.0
-    assert m["heldout_bit_acc_post_damage"] < 1.0
-    rc = m["curves"]["relearn"]["heldout_bit_acc"]
-    assert len(rc) == config()["relearn_cycles"] + 1
-    assert rc[0] == m["heldout_bit_acc_post_damage"] and rc[-1] == m["heldout_bit_acc_post_relearn"]
-    assert abs(m["recovery_pp"] - 100 * (rc[-1] - rc[0])) < 1e-9
-    assert abs(m["peak_recovery_pp"] - 100 * (max(rc) - rc[0])) < 1e-9
-
-
-# ---------------------------------------------------------------------------------------------
-# determinism and batching
-# ---------------------------------------------------------------------------------------------
-def strip(ms):
-    return json.loads(json.dumps(gs.to_py(ms)))
+def test_data_invariants():
+    d = gs.make_seed(np.random.default_rng(5), config())
+    assert len(set(d["words"])) == gs.N_WORDS and np.all(d["X"].sum(1) == gs.N_POS)
+    for w, x in zip(d["words"], d["X"]):                     # one-hot per letter position
+        assert all(x[q * gs.N_LETTERS + gs.ALPHABET.index(c)] == 1 for q, c in enumerate(w))
+    assert len({r.tobytes() for r in d["T"]}) == gs.N_WORDS and d["T"].sum(1).min() > 0
+    assert len(set(d["held"])) == 2
+    T = studies.prototype_meanings(5)
+    assert len({r.tobytes() for r in T}) == gs.N_WORDS
 
 
 @pytest.mark.parametrize("algo", ["backprop", "boltzmann"])
-def test_sweep_equals_single_runs(algo):
-    cfg = config("--algo", algo, *SMALL, "--damage", "zero")
-    batch = gs.run_batch([0, 1, 2], cfg)["per_seed"]
+def test_a_batch_gives_each_seed_what_it_gives_alone(algo):
+    cfg = config("--algo", algo, "--damage", "zero", **SMALL)
+    state, res = gs.run_batch([0, 1, 2], cfg)
     for s in range(3):
-        assert strip(batch[s]) == strip(gs.run_batch([s], cfg)["per_seed"][0])
+        alone = gs.run_batch([s], cfg)
+        assert gs.seed_metrics(state, res, s, cfg) == gs.seed_metrics(*alone, 0, cfg)
 
 
-def test_cli_deterministic_json(tmp_path):
-    outs = []
-    for i in range(2):
-        path = tmp_path / f"r{i}.json"
-        r = run_cli("--seed", "3", "--json", str(path), "--quiet", *SMALL)
-        assert r.returncode == 0, r.stderr
-        d = json.loads(path.read_text())
-        d.pop("wallclock_s")
-        outs.append(d)
-    assert outs[0] == outs[1]
-    d = outs[0]
-    for key in ("experiment", "seed", "config", "metrics", "versions"):
-        assert key in d
-    required = ["recovery_pp", "peak_recovery_pp", "peak_cycle", "transfer_ratio",
-                "heldout_pattern_acc", "curves"]
-    required += [f"{g}_{q}_{st}" for g in ("heldout", "trained") for q in ("bit_acc", "mae")
-                 for st in gs.STAGES]
-    for key in required:
-        assert key in d["metrics"], key
-    assert set(d["config"]) >= {"algo", "damage", "fraction", "noise_scale", "relearn_cycles",
-                                "lr", "relearn_lr", "sememes", "density", "transfer_k"}
+def test_committed_boltzmann_sweep_reached_criterion_on_every_seed():
+    """The issue's target: 100 of 100 seeds reach criterion, and fresh evaluation after it
+    identifies (nearly) every word."""
+    d = results("boltzmann_sweep100.json")
+    assert len(d["per_seed"]) == 100 and all(m["converged"] for m in d["per_seed"])
+    assert d["summary"]["trained_word_id_post_train"]["mean"] >= 0.99
+    assert d["summary"]["heldout_word_id_post_train"]["mean"] >= 0.99
 
 
-def test_cli_sweep_json(tmp_path):
-    path = tmp_path / "s.json"
-    r = run_cli("--sweep", "3", "--json", str(path), "--quiet", *SMALL)
-    assert r.returncode == 0, r.stderr
-    d = json.loads(path.read_text())
-    assert d["seeds"] == [0, 1, 2] and len(d["per_seed"]) == 3
-    assert "recovery_pp" in d["summary"] and "ci95" in d["summary"]["recovery_pp"]
+@pytest.mark.slow
+def test_boltzmann_criterion_means_the_words_are_learned():
+    """Seed 0 reaches criterion and then identifies every word when evaluated afresh."""
+    cfg = config("--algo", "boltzmann")
+    state = gs.train(gs.setup([0], cfg), cfg)
+    assert state["converged"][0]
+    assert state["train_scores"]["heldout_word_id"][0] == 1.0
+    assert state["train_scores"]["trained_word_id"][0] == 1.0
 
 
-# ---------------------------------------------------------------------------------------------
-# CLI validation
-# ---------------------------------------------------------------------------------------------
-BAD = [["--seed", "-1"], ["--sweep", "0"], ["--fraction", "1.5"], ["--fraction", "-0.1"],
-       ["--noise-scale", "-1"], ["--damage", "burn"], ["--algo", "hebb"], ["--heldout", "abc"],
-       ["--lr", "0"], ["--relearn-cycles", "0"], ["--density", "1"], ["--bm-schedule", "2@-1"],
-       ["--transfer-k", "500"], ["--lr", "nan"], ["--proto-k", "9"], ["--first-seed", "-2"],
-       ["--sizes", "0.5,2", "--damage", "zero", "--analysis", "heatmap"]]
+# ---- the metrics on constructed cases --------------------------------------------------------
+def constructed(kind):
+    """Outputs of a constructed model for one seed: the held-out words (0, 1) after damage
+    have half their bits wrong; after relearning they are repaired ('good'), unchanged ('none'),
+    entirely wrong ('worse'), or become another word's meaning ('confused')."""
+    rng = np.random.default_rng(0)
+    T = (rng.random((1, 20, 30)) < 0.5).astype(float)
+    held, trained = np.array([[0, 1]]), np.array([list(range(2, 20))])
+    dam = T.copy()
+    dam[0, :2, :15] = 1 - T[0, :2, :15]                       # 15 of 30 bits wrong
+    rel = {"good": T.copy(), "none": dam.copy(), "worse": 1 - T, "confused": dam.copy()}[kind]
+    if kind == "confused":
+        rel[0, 0], rel[0, 1] = T[0, 5], T[0, 6]
+    return T, held, trained, dam, rel
 
 
-@pytest.mark.parametrize("args", [BAD[0], BAD[1], BAD[2], BAD[4], BAD[5], BAD[6]])
-def test_bad_cli_values_exit_2(args):
-    r = run_cli(*args)
-    assert r.returncode == 2, (args, r.stderr)
-    assert "Traceback" not in r.stderr
-    assert "error" in r.stderr and args[0] in r.stderr
+def test_scores_and_shares_rank_constructed_models_correctly():
+    shares, words = {}, {}
+    for kind in ("good", "none", "worse", "confused"):
+        T, held, trained, dam, rel = constructed(kind)
+        sc = [gs.scores(Y, T, held, trained) for Y in (T, dam, rel)]
+        assert sc[0]["heldout_bit_acc"][0] == 1 and sc[0]["heldout_word_id"][0] == 1
+        assert sc[1]["heldout_bit_acc"][0] == 0.5
+        regained = 100 * (sc[2]["heldout_bit_acc"] - sc[1]["heldout_bit_acc"])
+        lost = 100 * (sc[0]["heldout_bit_acc"] - sc[1]["heldout_bit_acc"])
+        shares[kind] = gs.pooled_share(regained, lost, gs.MIN_LOST[0])["value"]
+        words[kind] = sc[2]["heldout_word_id"][0]
+    assert shares["good"] == 1.0 and shares["none"] == 0.0 and shares["worse"] == -1.0
+    assert words["good"] == 1.0 and words["none"] == 0.5 or words["none"] < 1
+    assert words["confused"] == 0.0                 # each output is exactly another meaning
 
 
-def test_bad_cli_values_exit_2_in_process(capsys):
-    """The same argparse path, in-process for the remaining flags (fast)."""
-    for args in BAD:
-        with pytest.raises(SystemExit) as e:
-            gs.main(args)
-        assert e.value.code == 2, args
-        assert args[0] in capsys.readouterr().err
+def test_pooled_share_is_a_ratio_of_means_with_an_interval():
+    sh = gs.pooled_share([1, 2, 3, 6], [2, 4, 6, 8], 1.0)
+    assert sh["value"] == pytest.approx(12 / 20)
+    assert sh["ci95"][0] < 0.6 < sh["ci95"][1]
+    assert gs.pooled_share([1, 2], [0, 0], 0)["value"] is None       # nothing lost: no share
+    assert gs.pooled_share([1, 2], [0.5, 0.5], 1.0)["value"] is None  # too little lost
+    # one seed that lost little and regained a lot cannot dominate (unlike a mean of ratios)
+    assert gs.pooled_share([5, 0, 0, 0], [1, 10, 10, 10], 1.0)["value"] < 0.2
 
 
-def test_heldout_word_not_among_words_is_named():
-    words = gs.make_data(np.random.default_rng(0), config())["words"]
-    absent = next(w for w in ("aaa", "bbb", "ccc", "ddd") if w not in words)
-    r = run_cli("--heldout", f"{words[0]},{absent}")
-    assert r.returncode == 2 and absent in r.stderr and "Traceback" not in r.stderr
+# ---- this folder's own flags -----------------------------------------------------------------
+@pytest.mark.parametrize("argv,flags", [
+    (["--fraction", "0.3"], ["--fraction", "--damage"]),
+    (["--damage", "zero", "--noise-scale", "1"], ["--noise-scale", "--damage"]),
+    (["--damage", "noise", "--permanent"], ["--permanent", "--damage"]),
+    (["--damage", "zero", "--shrink", "0.2"], ["--shrink", "--damage"]),
+    (["--bm-intra"], ["--bm-intra", "--algo"]),
+    (["--bm-step", "fixed"], ["--bm-step", "--algo"]),
+    (["--bm-schedule", "2@1"], ["--bm-schedule", "--algo"]),
+    (["--fraction", "1.5", "--damage", "zero"], ["--fraction"]),
+    (["--noise-scale", "-1"], ["--noise-scale"]), (["--relearn-cycles", "0"], ["--relearn-cycles"]),
+    (["--algo", "boltzmann", "--bm-schedule", "2@-1"], ["--bm-schedule"]),
+    (["--algo", "boltzmann", "--bm-schedule", "x"], ["--bm-schedule"]),
+    (["--lr", "0"], ["--lr"]), (["--damage", "burn"], ["--damage"])])
+def test_own_flags_refuse_bad_and_ignored_values(argv, flags, capsys):
+    with pytest.raises(SystemExit) as e:
+        gs.parse_config(argv)
+    assert e.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert all(f in last for f in flags), last
 
 
-def test_help_and_unwritable_json(tmp_path):
-    assert run_cli("--help").returncode == 0
-    r = run_cli("--json", str(tmp_path / "no" / "such" / "dir.json"), *SMALL)
-    assert r.returncode == 2 and "Traceback" not in r.stderr and "--json" in r.stderr
+def test_each_learner_gets_its_own_defaults():
+    bp, bm = config(), config("--algo", "boltzmann")
+    assert (bp["lr"], bp["noise_scale"]) == (gs.BACKPROP["lr"], gs.BACKPROP["noise_scale"])
+    assert bm["bm_temps"][-1] == 1.0 and bm["noise_scale"] == gs.BOLTZMANN["noise_scale"]
+    assert config("--algo", "boltzmann", "--bm-step", "fixed")["lr"] == gs.FIXED_STEP_LR
 
 
-def test_divergence_is_reported():
-    p = {"W1": np.array([[[np.nan]]])}
+def test_divergence_is_detected():
+    p, vel = {"W1": np.ones((1, 2, 2))}, {"W1": np.zeros((1, 2, 2))}
     with pytest.raises(gs.Diverged):
-        gs.check_finite(p)
+        gs.step(p, vel, {"W1": np.full((1, 2, 2), -1.0)}, 1e300, 0.0, config())
 
 
-# ---------------------------------------------------------------------------------------------
-# README headline numbers against a fresh run
-# ---------------------------------------------------------------------------------------------
-def readme_lines():
-    with open(os.path.join(HERE, "README.md")) as f:
-        return f.read()
+# ---- README numbers ----------------------------------------------------------------------------
+# Backprop runs are deterministic gradient descent: a different BLAS kernel changes the weights
+# in their last bits only, and a printed number would change only if an output sat within
+# ~1e-15 of the 0.5 threshold or of the stopping criterion. Those lines are compared exactly
+# (kind a in the top-level README's terms). The Boltzmann machine compares float32 uniforms
+# with float64 probabilities; a last-bit difference flips a sample only if a uniform falls
+# within ~1e-16 of a probability, and then the seed's whole trajectory changes (kind b).
+
+def readme_line(prefix):
+    lines = [ln for ln in readme().splitlines() if ln.startswith(prefix)]
+    assert lines, f"README has no line starting {prefix!r}"
+    return lines
 
 
-@pytest.mark.parametrize("args", [["--seed", "0"], ["--seed", "0", "--algo", "boltzmann"],
-                                  ["--sweep", "100"]])
-def test_readme_headlines_match_fresh_run(args):
-    """The headline line, and for the sweep the robustness and overlap lines, verbatim."""
-    r = run_cli(*args)
-    assert r.returncode == 0, r.stderr
-    out = r.stdout.strip().splitlines()
-    assert out[-1].startswith("wall-clock")
-    checked = [out[-2]] + [ln for ln in out if ln.startswith(("converged:", "overlap:",
-                                                                "  held-out meaning overlap"))]
-    if "--sweep" in args:
-        assert len(checked) == 6
-        mean_overlap = next(ln for ln in out if ln.startswith("meaning_overlap_mean")).split()[1]
-        assert f"{mean_overlap} for random meanings" in readme_lines(), mean_overlap
-    for line in checked:
-        assert line in readme_lines(), f"README does not contain the fresh output line:\n{line}"
+def headline_of(argv):
+    """The headline line of a fresh run: the line before the wall-clock."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert gs.main(argv) == 0
+    return out.getvalue().strip().splitlines()[-2]
 
 
-def test_readme_validation_and_nonspecific_lines():
-    for args in (["--sweep", "300", "--first-seed", "100"],
-                 ["--density", "0.2", "--damage", "zero", "--fraction", "0.9", "--sweep", "100"],
-                 ["--damage", "zero", "--fraction", "0.5", "--permanent", "--sememes",
-                  "prototype", "--weight-decay", "1e-3", "--relearn-cycles", "50", "--lr", "0.3",
-                  "--momentum", "0.5", "--relearn-lr", "0.3", "--relearn-momentum", "0.5",
-                  "--sweep", "30"],
-                 ["--damage", "zero", "--fraction", "0.5", "--permanent", "--sememes",
-                  "prototype", "--weight-decay", "1e-3", "--relearn-cycles", "10", "--lr", "0.3",
-                  "--momentum", "0.5", "--relearn-lr", "0.3", "--relearn-momentum", "0.5",
-                  "--sweep", "100"]):
-        r = run_cli(*args, "--quiet")
-        assert r.returncode == 0, r.stderr
-        assert r.stdout.strip().splitlines()[-1] in readme_lines(), args
+@pytest.mark.slow
+def test_readme_backprop_headlines_match_a_fresh_run():
+    text = readme()
+    for argv in (["--seed", "0"], ["--sweep", "100"]):
+        line = headline_of(argv)
+        assert line in text, f"README lacks the fresh line:\n{line}"
 
 
-def test_readme_conditions_table_backprop_rows(capsys):
-    """The backprop rows of the README's conditions table against a fresh computation (the
-    Boltzmann rows take minutes and are not re-run here); the wall-clock column is dropped."""
-    rows = gs.run_conditions(list(range(100)), config(), algos=("backprop",))
-    capsys.readouterr()
-    gs.print_conditions(rows, 100)
-    fresh = capsys.readouterr().out.strip().splitlines()[1:]
-    assert len(fresh) == 8
-    readme = readme_lines()
-    for line in fresh:
-        assert re.sub(r"\s+\(\d+\.\d s\)$", "", line) in readme, line
+def test_readme_sweep_lines_are_the_committed_results():
+    """Every README headline line of a 100-seed sweep is the one the committed JSON prints
+    (exact: formatting of stored numbers)."""
+    text = readme()
+    for name in ("backprop_sweep100.json", "boltzmann_sweep100.json"):
+        d = results(name)
+        line = gs.headline(d["summary"], d["seeds"])
+        assert line in text, f"README lacks {name}'s line:\n{line}"
 
 
-@pytest.mark.parametrize("args", [[], ["--damage", "zero", "--permanent"]])
-def test_readme_heatmap_row(args, capsys):
-    """One row (damage size 0.5) of each README heatmap against a fresh computation."""
-    hm = gs.run_heatmap(list(range(100)), dict(config(*args), sizes=[0.5]))
-    capsys.readouterr()
-    gs.print_heatmap(hm)
-    row = capsys.readouterr().out.splitlines()[2]
-    assert row.strip().startswith("0.50") and row in readme_lines(), row
+@pytest.mark.slow
+def test_boltzmann_seeds_reproduce_the_committed_sweep():
+    """Seeds 0-7 run afresh against the per-seed results behind the README's 100-seed line.
+    Tolerance (kind b): on this platform they are identical; on another BLAS kernel a seed may
+    take another sampling path, so at most 2 of 8 seeds may differ, and the mean recovery of
+    the 8 must stay within 3.5 pp (the per-seed std is 10.6 pp: a changed learner shifts it by
+    more, e.g. relearning lr 0.4 -> 0.45 moves it by 5 pp on these seeds)."""
+    d = results("boltzmann_sweep100.json")
+    cfg = config("--algo", "boltzmann")
+    state, res = gs.run_batch(list(range(8)), cfg)
+    fresh = [gs.seed_metrics(state, res, s, cfg) for s in range(8)]
+    keys = ("heldout_bit_acc_post_damage", "heldout_bit_acc_post_relearn",
+            "heldout_word_id_post_relearn", "train_cycles_used")
+    differ = sum(any(f[k] != c[k] for k in keys) for f, c in zip(fresh, d["per_seed"][:8]))
+    assert differ <= 2, f"{differ} of 8 seeds differ from the committed sweep"
+    mean = lambda ms: np.mean([m["recovery_pp"] for m in ms])   # noqa: E731
+    assert abs(mean(fresh) - mean(d["per_seed"][:8])) < 3.5
+    assert d["summary"]["frac_converged"] == 1.0               # the issue's 100/100 target
+
+
+@pytest.mark.slow
+def test_readme_boltzmann_seed0_line_matches_a_fresh_run():
+    """The seed-0 Boltzmann line (kind b, as above: exact here; on another kernel the line may
+    differ only if seed 0 is among the seeds whose sampling path changes, which the sweep test
+    bounds)."""
+    line = headline_of(["--seed", "0", "--algo", "boltzmann"])
+    committed = results("boltzmann_sweep100.json")["per_seed"][0]
+    fresh_recovery = float(re.search(r"-> ([\d.]+)%, share", line).group(1))
+    assert line in readme() or abs(fresh_recovery - 100 * committed[
+        "heldout_bit_acc_post_relearn"]) < 10
+
+
+def test_readme_study_blocks_are_the_committed_results():
+    """The printed blocks of the studies in the README are what the committed JSON prints."""
+    text = readme()
+    for name in ("conditions", "dose", "boltzmann", "public", "fresh"):
+        d = results(f"{name}.json")
+        for line in printed(getattr(studies, f"print_{name}"), d, len(d["seeds"])):
+            assert line in text, f"README lacks a {name} line:\n{line}"
+
+
+@pytest.mark.slow
+def test_a_dose_row_matches_a_fresh_computation():
+    """The backprop rows of the dose study at the headline noise and at shrink 0.5, fresh
+    (backprop: exact, see above)."""
+    d = results("dose.json")
+    base = config(relearn_cycles=max(studies.LENGTHS))
+    state = gs.train(gs.setup(list(range(100)), base), base)
+    for damage, key, size in (("noise", "noise_scale", 1.0), ("shrink", "shrink", 0.5)):
+        row = studies.evaluate(state, dict(base, damage=damage, **{key: size}),
+                               lambda t: None, studies.LENGTHS)
+        committed = [r for r in d["rows"] if r["algo"] == "backprop" and r["damage"] == damage
+                     and r["size"] == size][0]
+        assert [c["value"] for c in row["curve"]["share"]] == \
+            [c["value"] for c in committed["curve"]["share"]]

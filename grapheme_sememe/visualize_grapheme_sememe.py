@@ -1,335 +1,371 @@
 """Static figures for grapheme_sememe into viz/*.png.
 
-timeline.png          the 4-stage timeline of bit accuracy (trained 18 vs held-out 2), both learners
-weights.png           Hinton diagrams of W1 and W2 after relearning, lesioned entries marked
-reconstructions.png   per-bit outputs for the 2 held-out words after training, damage, relearning
-recovery_bars.png     held-out and trained bit accuracy at the three stages (seed and sweep)
-sweep_distributions.png  per-seed recovery for every learner x damage x sememe condition
-heatmap.png           mean (and specific) recovery over damage size x relearning length
-relearning_curve.png  backprop vs Boltzmann: recovery over a long relearning run (peak and fade)
-overlap.png           recovery against how much the held-out meanings share with the 18
+timeline.png         seed 0, both learners: held-out and trained bits and words through damage
+                     and relearning
+reconstructions.png  seed 0, both learners: the two held-out words' 30 outputs after training,
+                     damage and relearning, against their meanings
+weights.png          Hinton diagrams of the backprop weights after 50% permanent zeroing, and
+                     the noise the default damage adds
+recovery_bars.png    100-seed means (95% intervals) of held-out and trained bits and words at
+                     the three points, both learners (axes from 0)
+dose_response.png    share of the loss regained (bits, words) against damage size and
+                     relearning length, both learners, with the shrink control
+heatmap.png          share of the lost bits regained over damage size x relearning length,
+                     one colour scale for every panel
+conditions.png       per-seed recovery for every learner x meaning kind x damage model
 
-Usage: python3 visualize_grapheme_sememe.py [--seed 0] [--outdir viz] [--n-seeds 100]
-The sweeps behind the last four figures take a few minutes (the Boltzmann ones dominate).
+The last four are drawn from results/*.json (written by grapheme_sememe.py --sweep 100 --json and
+studies_grapheme_sememe.py {dose,conditions} --json); --recompute reruns them (minutes).
 """
 import argparse
 import json
 import os
 import sys
+import tempfile
 
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import grapheme_sememe as gs  # noqa: E402
+import studies_grapheme_sememe as studies  # noqa: E402
 
 DPI = 110
-C_TR, C_HO, C_CTL = "#1f77b4", "#d62728", "#7f7f7f"
+C_TR, C_HO, C_BM = "#1f77b4", "#d62728", "#2ca02c"
+RESULTS = os.path.join(HERE, "results")
+INPUTS = {"bp_sweep": ("backprop_sweep100.json", ("summary", "per_seed")),
+          "bm_sweep": ("boltzmann_sweep100.json", ("summary", "per_seed")),
+          "dose": ("dose.json", ("rows", "lengths", "noise_sizes", "shrink_sizes")),
+          "conditions": ("conditions.json", ("rows",))}
+
+
+def input_file(keys):
+    """argparse type: a JSON file written by this folder's scripts, with these keys."""
+    def f(text):
+        try:
+            with open(text, encoding="utf-8") as fh:
+                d = json.load(fh)
+        except (OSError, ValueError) as e:
+            raise argparse.ArgumentTypeError(f"cannot read {text}: {e}")
+        if not isinstance(d, dict) or any(k not in d for k in keys):
+            raise argparse.ArgumentTypeError(f"{text} lacks one of {', '.join(keys)}")
+        return d
+    return f
+
+
+def output_dir(text):
+    """argparse type: a directory (made if missing) in which a file can be created."""
+    try:
+        os.makedirs(text, exist_ok=True)
+        os.close(os.open(os.path.join(text, ".check"), os.O_CREAT | os.O_WRONLY, 0o644))
+        os.remove(os.path.join(text, ".check"))
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"cannot write into {text}: {e.strerror}")
+    return text
 
 
 def save(fig, outdir, name):
-    path = os.path.join(outdir, name)
-    tmp = os.path.join(outdir, f".{name}.tmp.png")
-    fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
-    os.replace(tmp, path)
-    plt.close(fig)
-    print("wrote", path)
+    """PNG written atomically with mode 0644."""
+    fd, tmp = tempfile.mkstemp(dir=outdir, prefix=".tmp_", suffix=".png")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, os.path.join(outdir, name))
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    finally:
+        plt.close(fig)
+    print("wrote", os.path.join(outdir, name))
 
 
-def config(*args):
-    return gs.parse_config(list(args))[2]
+def run_seed(algo, seed, *flags):
+    cfg = gs.parse_config(["--algo", algo, *flags])[1]
+    state, res = gs.run_batch([seed], cfg)
+    return cfg, state, res
 
 
-def timeline_axes(ax_tr, ax_rl, res, title):
-    """Bit accuracy of trained 18 / held-out 2: stage 1 on the left axis; damage, relearning
-    and test on the right axis (its own cycle scale)."""
-    tc = res["train_curve"][0, :res["used"][0] + 1]
-    rc = res["relearn_curve"][0]
-    R = len(rc) - 1
-    for col, c, lab in ((0, C_TR, "trained 18"), (1, C_HO, "held-out 2")):
-        ax_tr.plot(np.arange(len(tc)), 100 * tc[:, col], color=c, lw=1.4, label=lab)
-        ax_rl.plot([-0.12 * R, 0], [100 * tc[-1, col], 100 * rc[0, col]], color=c, lw=1, ls=":")
-        ax_rl.plot(np.arange(R + 1), 100 * rc[:, col], color=c, lw=1.8, label=lab)
-        ax_rl.plot([R], [100 * rc[-1, col]], "o", color=c)
-    ax_rl.plot(np.arange(R + 1), 100 * rc[:, 4], color=C_CTL, lw=1, ls="--",
-               label="control: held-out outputs\nscored against other meanings")
-    ax_tr.set_title("1  train all 20 to criterion", fontsize=9, loc="left")
-    ax_rl.set_title("2 damage | 3  relearn the 18 only | 4 test", fontsize=9, loc="left")
-    ax_rl.axvline(-0.06 * R, color="k", lw=3, alpha=0.25)
-    ax_rl.set_xlim(-0.14 * R, R * 1.04)
-    lo = min(40, 100 * min(tc[:, :2].min(), rc[:, [0, 1, 4]].min()) - 3)
-    for ax in (ax_tr, ax_rl):
-        ax.set_ylim(lo, 103)
+def fig_timeline(outdir, runs):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for ax, (algo, (cfg, state, res)) in zip(axes, runs.items()):
+        c, R = res["curve"], cfg["relearn_cycles"]
+        x = np.arange(R + 1)
+        for key, color, label in (("heldout", C_HO, "held-out 2"), ("trained", C_TR, "trained 18")):
+            pre = state["train_scores"]
+            for sc, ls in (("bit_acc", "-"), ("word_id", "--")):
+                y = 100 * c[f"{key}_{sc}"][0]
+                ax.plot(np.r_[-4, x], np.r_[100 * pre[f"{key}_{sc}"][0], y], ls, color=color,
+                        lw=1.8 if key == "heldout" else 1.2,
+                        label=f"{label}, {'bits' if sc == 'bit_acc' else 'words'}")
+        ax.axvspan(-4, 0, color="#999999", alpha=0.25)
+        ax.text(-2, 3, "damage", ha="center", fontsize=8, rotation=90)
+        ax.set_ylim(0, 104)
+        ax.set_xlim(-5, R + 1)
+        ax.set_xlabel("relearning cycle (the 18 only); left of the grey band: after training")
+        m = gs.seed_metrics(state, res, 0, cfg)
+        ax.set_title(f"{algo}, seed {state['seeds'][0]}: held-out words "
+                     f"{2 * m['heldout_word_id_post_train']:.0f} -> "
+                     f"{2 * m['heldout_word_id_post_damage']:.0f} -> "
+                     f"{2 * m['heldout_word_id_post_relearn']:.0f} of 2", fontsize=10)
         ax.grid(alpha=0.3)
-    ax_tr.set_ylabel("bit accuracy (%)")
-    ax_tr.set_xlabel("training cycle")
-    ax_rl.set_xlabel("relearning cycle")
-    ax_rl.set_yticklabels([])
-    ax_rl.legend(fontsize=7, loc="lower right")
-    ax_tr.text(0, 1.13, title, transform=ax_tr.transAxes, fontsize=10)
-
-
-def fig_timeline(outdir, seed):
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5), gridspec_kw={"width_ratios": [1, 1.3],
-                                                                   "wspace": 0.04,
-                                                                   "hspace": 0.55})
-    for row, algo in enumerate(("backprop", "boltzmann")):
-        res = gs.run_batch([seed], config("--algo", algo))
-        m = res["per_seed"][0]
-        timeline_axes(axes[row, 0], axes[row, 1], res,
-                      f"{algo}, seed {seed}: held-out 2 "
-                      f"{100 * m['heldout_bit_acc_post_damage']:.1f}%"
-                      f" after damage -> {100 * m['heldout_bit_acc_post_relearn']:.1f}% after "
-                      f"relearning ({m['recovery_pp']:+.1f} pp; peak {m['peak_recovery_pp']:+.1f} "
-                      f"pp at cycle {m['peak_cycle']})")
+    axes[0].set_ylabel("% correct (bits: right side of 0.5; words: nearest meaning)")
+    axes[1].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
     save(fig, outdir, "timeline.png")
+
+
+def fig_reconstructions(outdir, runs):
+    fig, axes = plt.subplots(4, 1, figsize=(10, 9), sharex=True)
+    x, w = np.arange(gs.N_OUT), 0.2
+    row = 0
+    for algo, (cfg, state, res) in runs.items():
+        Ys = {"after training": state["Y_train"][0], "after damage": res["Y"][0][0],
+              "after relearning": res["Y"][-1][0]}
+        for i in state["held"][0]:
+            ax = axes[row]
+            T = state["T"][0, i]
+            ax.bar(x - 1.5 * w, T, w, color="#999999", label="meaning")
+            for k, ((label, Y), col) in enumerate(zip(Ys.items(), ("#2ca02c", "#ff7f0e",
+                                                                   "#9467bd"))):
+                near = np.argmin(((Y[i] - state["T"][0]) ** 2).sum(-1)) == i
+                ax.bar(x + (k - 0.5) * w, Y[i], w, color=col, label=f"{label} "
+                       f"({100 * ((Y[i] > 0.5) == (T > 0.5)).mean():.0f}% bits, word "
+                       f"{'right' if near else 'wrong'})")
+            ax.axhline(0.5, color="k", lw=0.5, ls=":")
+            ax.set_ylim(0, 1.45)
+            ax.set_ylabel("output")
+            ax.set_title(f"{algo}: held-out word '{state['words'][0][i]}' (never relearned)",
+                         fontsize=9, loc="left")
+            ax.legend(fontsize=7, ncol=4, loc="upper right")
+            row += 1
+    axes[-1].set_xlabel("sememe unit")
+    fig.tight_layout()
+    save(fig, outdir, "reconstructions.png")
 
 
 def hinton(ax, W, marked=None, title=""):
     """Hinton diagram: square area ~ |w|, red positive, blue negative; marked entries get x."""
     ax.set_facecolor("#eeeeee")
     big = np.abs(W).max() or 1.0
-    rows, cols = W.shape
-    for (i, j), w in np.ndenumerate(W):
-        size = np.sqrt(abs(w) / big)
-        ax.add_patch(plt.Rectangle((j - size / 2, i - size / 2), size, size,
-                                   color="#c0392b" if w > 0 else "#2c6fbb"))
+    for (i, j), v in np.ndenumerate(W):
+        s = np.sqrt(abs(v) / big)
+        ax.add_patch(plt.Rectangle((j - s / 2, i - s / 2), s, s,
+                                   color="#c0392b" if v > 0 else "#2c6fbb"))
         if marked is not None and marked[i, j]:
             ax.plot(j, i, "x", color="k", ms=3, mew=0.7)
-    ax.set_xlim(-0.7, cols - 0.3)
-    ax.set_ylim(rows - 0.3, -0.7)
+    ax.set_xlim(-0.7, W.shape[1] - 0.3)
+    ax.set_ylim(W.shape[0] - 0.3, -0.7)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title, fontsize=9)
 
 
-def fig_weights(outdir, seed):
-    cfg = config("--damage", "zero", "--fraction", "0.5", "--permanent")
-    res = gs.run_batch([seed], cfg)
-    cfg_n = config()
-    res_n = gs.run_batch([seed], cfg_n)
-    fig, axes = plt.subplots(2, 2, figsize=(11, 9), gridspec_kw={"width_ratios": [1, 1]})
-    p = res["params"]["post_relearn"]
-    hinton(axes[0, 0], p["W1"][0].T, res["damage"]["W1"][0].T,
-           "W1 (hidden x grapheme) after relearning; x = lesioned (held at 0)")
-    hinton(axes[0, 1], p["W2"][0].T, res["damage"]["W2"][0].T,
-           "W2 (sememe x hidden) after relearning; x = lesioned (held at 0)")
-    dW2 = res_n["params"]["post_damage"]["W2"][0] - res_n["params"]["post_train"]["W2"][0]
-    hinton(axes[1, 0], res_n["params"]["post_train"]["W2"][0].T, None,
-           "noise damage (default): trained W2")
-    hinton(axes[1, 1], dW2.T, None,
-           f"noise added to W2 (every entry damaged; uniform, {cfg_n['noise_scale']} x RMS)")
-    fig.suptitle(f"seed {seed}, backprop: zeroing damage (top, fraction 0.5, permanent) and "
-                 f"noise damage (bottom)", fontsize=10)
+def fig_weights(outdir, seed, noise_run):
+    cfg, state, res = run_seed("backprop", seed, "--damage", "zero", "--fraction", "0.5",
+                               "--permanent")
+    fig, axes = plt.subplots(2, 2, figsize=(11, 9))
+    p, lesioned = res["p_rel"], {k: state["cut"][k][0] < cfg["fraction"] for k in ("W1", "W2")}
+    hinton(axes[0, 0], p["W1"][0].T, lesioned["W1"].T, "W1 (hidden x grapheme) after "
+           "relearning; x = zeroed, held at 0")
+    hinton(axes[0, 1], p["W2"][0].T, lesioned["W2"].T, "W2 (sememe x hidden) after "
+           "relearning; x = zeroed, held at 0")
+    ncfg, nstate, nres = noise_run
+    W2 = nstate["trained_params"]["W2"][0]
+    hinton(axes[1, 0], W2.T, None, "trained W2 (the default backprop run)")
+    hinton(axes[1, 1], (nres["p_dam"]["W2"][0] - W2).T, None,
+           f"noise added to W2 (uniform, {ncfg['noise_scale']:g} x RMS, every weight)")
+    fig.suptitle(f"seed {seed}, backprop: 50% of the weights zeroed permanently (top) and the "
+                 "default noise damage (bottom); same scale within each diagram", fontsize=10)
     fig.tight_layout()
     save(fig, outdir, "weights.png")
 
 
-def fig_reconstructions(outdir, seed):
-    cfg = config()
-    res = gs.run_batch([seed], cfg)
-    held = res["held"][0]
-    words = res["datas"][0]["words"]
-    fig, axes = plt.subplots(2, 1, figsize=(10, 5.5), sharex=True)
-    x = np.arange(gs.N_OUT)
-    w = 0.2
-    for ax, i in zip(axes, held):
-        ax.bar(x - 1.5 * w, res["T"][0, i], w, color="#999999", label="target")
-        for k, (st, c) in enumerate((("post_train", "#2ca02c"), ("post_damage", "#ff7f0e"),
-                                     ("post_relearn", "#9467bd"))):
-            y = res["Y"][st][0, i]
-            acc = 100 * ((y > 0.5) == (res["T"][0, i] > 0.5)).mean()
-            ax.bar(x + (k - 0.5) * w, y, w, color=c, label=f"{st.replace('_', '-')} ({acc:.0f}%)")
-        ax.axhline(0.5, color="k", lw=0.5, ls=":")
-        ax.set_ylabel("output")
-        ax.set_title(f"held-out word '{words[i]}' (never shown during relearning)", fontsize=10)
-        ax.legend(fontsize=7, ncol=4, loc="upper right")
-        ax.set_ylim(0, 1.25)
-    axes[1].set_xlabel("sememe unit")
-    axes[1].set_xticks(x)
-    fig.tight_layout()
-    save(fig, outdir, "reconstructions.png")
-
-
-def fig_bars(outdir, seed, n):
-    cfg = config()
-    single = gs.run_batch([seed], cfg)["per_seed"][0]
-    sweep = gs.summarize(gs.run_batch(list(range(n)), cfg)["per_seed"])
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+def fig_bars(outdir, sweeps):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     x = np.arange(3)
-    labels = ["after training", "after damage", "after relearning 18"]
-    for ax, title, get in (
-            (axes[0], f"seed {seed}", lambda k: (100 * single[k], 0.0)),
-            (axes[1], f"mean over seeds 0-{n - 1} (95% CI)",
-             lambda k: (100 * sweep[k]["mean"], 100 * (sweep[k]["ci95"][1] - sweep[k]["mean"])))):
-        for off, g, c in ((-0.2, "trained", C_TR), (0.2, "heldout", C_HO)):
-            vals = [get(f"{g}_bit_acc_{st}") for st in gs.STAGES]
-            ax.bar(x + off, [v[0] for v in vals], 0.4, yerr=[v[1] for v in vals], color=c,
-                   capsize=3, label="trained 18" if g == "trained" else "held-out 2")
-            for xi, v in zip(x + off, vals):
-                ax.text(xi, v[0] + 1, f"{v[0]:.1f}", ha="center", fontsize=7)
+    for ax, (algo, d) in zip(axes, sweeps.items()):
+        s = d["summary"]
+        for off, key, color, label in ((-0.3, "heldout_bit_acc", C_HO, "held-out 2, bits"),
+                                       (-0.1, "heldout_word_id", "#ff9896", "held-out 2, words"),
+                                       (0.1, "trained_bit_acc", C_TR, "trained 18, bits"),
+                                       (0.3, "trained_word_id", "#aec7e8", "trained 18, words")):
+            v = [100 * s[f"{key}_{st}"]["mean"] for st in gs.STAGES]
+            err = [100 * (s[f"{key}_{st}"]["ci95"][1] - s[f"{key}_{st}"]["mean"])
+                   for st in gs.STAGES]
+            ax.bar(x + off, v, 0.2, yerr=err, color=color, capsize=2, label=label)
+            for xi, vi in zip(x + off, v):
+                ax.text(xi, vi + 2, f"{vi:.0f}", ha="center", fontsize=7)
         ax.set_xticks(x)
-        ax.set_xticklabels(labels, fontsize=8)
-        ax.set_ylim(50, 105)
-        ax.set_title(title, fontsize=10)
-    axes[0].set_ylabel("bit accuracy (%)")
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"spontaneous recovery (default: backprop, noise {cfg['noise_scale']} x RMS, "
-                 f"random meanings p={cfg['density']}): held-out "
-                 f"{single['recovery_pp']:+.1f} pp at seed {seed}, "
-                 f"{sweep['recovery_pp']['mean']:+.2f} pp mean", fontsize=10)
+        ax.set_xticklabels(["after training", "after damage", "after relearning the 18"])
+        ax.set_ylim(0, 112)
+        sh, wsh = s["share_regained"], s["word_share_regained"]
+        ax.set_title(f"{algo}, {len(d['per_seed'])} seeds: share of the loss regained "
+                     f"{sh['value']:.2f} (bits), {wsh['value']:.2f} (words)", fontsize=10)
+    axes[0].set_ylabel("% correct (mean, 95% interval)")
+    axes[0].legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     save(fig, outdir, "recovery_bars.png")
 
 
-def fig_distributions(outdir, n, conditions_json=None):
-    if conditions_json:                 # reuse `grapheme_sememe.py --analysis conditions --json`
-        with open(conditions_json) as f:
-            d = json.load(f)
-        rows, n = d["metrics"]["conditions"], len(d["seeds"])
-    else:
-        rows = gs.run_conditions(list(range(n)), config())
-    fig, ax = plt.subplots(figsize=(12, 5))
-    data = [r["per_seed_recovery_pp"] for r in rows]
-    spec = [r["per_seed_specific_recovery_pp"] for r in rows]
-    pos = np.arange(len(rows))
-    v1 = ax.violinplot(data, pos - 0.2, widths=0.35, showmeans=True)
-    v2 = ax.violinplot(spec, pos + 0.2, widths=0.35, showmeans=True)
-    for v, c in ((v1, C_HO), (v2, C_CTL)):
-        for b in v["bodies"]:
-            b.set_color(c)
-            b.set_alpha(0.5)
-        for k in ("cmeans", "cmins", "cmaxes", "cbars"):
-            v[k].set_color(c)
-    ax.axhline(0, color="k", lw=0.6)
-    ax.axhline(2.0, color="#2ca02c", lw=0.8, ls="--")
-    ax.text(-0.45, 2.6, "public reproduction: +2.0 pp (30 seeds)", fontsize=7,
-            ha="left", color="#2ca02c")
-    ax.set_xticks(pos)
-    ax.set_xticklabels([f"{r['algo'][:5]}\n{r['damage'].replace('_permanent', ' perm.')}\n"
-                        f"{r['sememes'][:5]}.\n{100 * r['frac_recovery_positive']:.0f}% > 0"
-                        for r in rows], fontsize=7)
-    ax.set_xlim(-0.6, len(rows) - 0.4)
-    ax.set_ylabel("recovery of held-out 2 (pp)")
-    ax.plot([], [], color=C_HO, lw=6, alpha=0.5, label="recovery_pp")
-    ax.plot([], [], color=C_CTL, lw=6, alpha=0.5,
-            label="specific recovery (minus control: other meanings)")
-    ax.legend(fontsize=8, loc="lower left")
-    ax.set_title(f"per-seed recovery, {n} seeds per condition (learner / damage / meanings)",
-                 fontsize=10)
-    fig.tight_layout()
-    save(fig, outdir, "sweep_distributions.png")
+def dose_rows(dose, algo, damage):
+    return [r for r in dose["rows"] if r["algo"] == algo and r["damage"] == damage]
 
 
-def fig_heatmap(outdir, n):
-    seeds = list(range(n))
-    hms = [gs.run_heatmap(seeds, config()),
-           gs.run_heatmap(seeds, config("--damage", "zero", "--permanent")),
-           gs.run_heatmap(seeds, config("--damage", "shrink"))]
-    fig, axes = plt.subplots(2, 3, figsize=(16, 7))
-    for col, hm in enumerate(hms):
-        for row, key in enumerate(("mean_recovery_pp", "mean_specific_recovery_pp")):
-            ax = axes[row, col]
-            G = np.array(hm[key])
-            lim = max(1e-9, np.abs(G).max())
-            im = ax.imshow(G, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
-            for (i, j), v in np.ndenumerate(G):
-                ax.text(j, i, f"{v:+.1f}", ha="center", va="center", fontsize=7)
-            ax.set_xticks(range(len(hm["lengths"])))
-            ax.set_xticklabels(hm["lengths"])
-            ax.set_yticks(range(len(hm["sizes"])))
-            ax.set_yticklabels(hm["sizes"])
-            ax.set_xlabel("relearning cycles")
-            what = {"noise": "noise scale (x RMS)", "zero": "zeroed fraction (permanent)",
-                    "shrink": "shrink factor (w -> (1-s) w)"}[hm["damage"]]
-            ax.set_ylabel(what)
-            ax.set_title(("mean recovery (pp)" if row == 0 else "mean specific recovery (pp)")
-                         + f", {hm['damage']} damage", fontsize=9)
-            fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.suptitle(f"backprop, {n} seeds per cell", fontsize=10)
+def share_points(cells):
+    v = np.array([np.nan if c["value"] is None else c["value"] for c in cells])
+    lo = np.array([np.nan if c["value"] is None else c["ci95"][0] for c in cells])
+    hi = np.array([np.nan if c["value"] is None else c["ci95"][1] for c in cells])
+    return v, lo, hi
+
+
+def fig_dose(outdir, dose):
+    L = dose["lengths"]
+    at = L.index(gs.RELEARN_CYCLES)
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8))
+    for row, key, what in ((0, "share", "bits"), (1, "word_share", "words")):
+        ax = axes[row, 0]
+        for algo, color in (("backprop", C_TR), ("boltzmann", C_BM)):
+            for damage, ls in (("noise", "-o"), ("shrink", "--s")):
+                rows = dose_rows(dose, algo, damage)
+                v, lo, hi = share_points([r["curve"][key][at] for r in rows])
+                sizes = [r["size"] for r in rows]
+                ax.plot(sizes, v, ls, color=color, ms=4, label=f"{algo}, {damage}")
+                ax.fill_between(sizes, lo, hi, color=color, alpha=0.12)
+        ax.axhline(0, color="k", lw=0.6)
+        ax.set_xlabel("damage size (noise: x RMS of the weights; shrink: w -> (1 - s) w)")
+        ax.set_ylabel(f"share of the lost held-out {what} regained")
+        ax.set_title(f"after {gs.RELEARN_CYCLES} relearning cycles", fontsize=10)
+        ax = axes[row, 1]
+        for algo, color in (("backprop", C_TR), ("boltzmann", C_BM)):
+            head = gs.LEARNERS[algo]["noise_scale"]
+            for damage, size, ls in (("noise", head, "-o"), ("shrink", 0.5, "--s")):
+                r = [r for r in dose_rows(dose, algo, damage) if r["size"] == size][0]
+                v, lo, hi = share_points(r["curve"][key])
+                ax.plot(L, v, ls, color=color, ms=4, label=f"{algo}, {damage} {size:g}")
+                ax.fill_between(L, lo, hi, color=color, alpha=0.12)
+        ax.axhline(0, color="k", lw=0.6)
+        ax.set_xscale("log")
+        ax.set_xticks(L)
+        ax.set_xticklabels(L)
+        ax.set_xlabel("relearning cycles")
+        ax.set_title("at each learner's headline noise, and shrink 0.5", fontsize=10)
+        ax.legend(fontsize=8)
+    axes[0, 0].legend(fontsize=8)
+    n = len(dose["seeds"])
+    fig.suptitle(f"dose-response, {n} seeds per point (95% intervals shaded; words need a "
+                 "loss to regain, so small damage has no word point)", fontsize=10)
     fig.tight_layout()
+    save(fig, outdir, "dose_response.png")
+
+
+def fig_heatmap(outdir, dose):
+    panels = [(a, d) for a in ("backprop", "boltzmann") for d in ("noise", "shrink")]
+    grids = {p: np.array([share_points(r["curve"]["share"])[0] for r in dose_rows(dose, *p)])
+             for p in panels}
+    lim = np.nanmax([np.nanmax(np.abs(g)) for g in grids.values()])
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
+    for ax, (algo, damage) in zip(axes.ravel(), panels):
+        G = grids[(algo, damage)]
+        im = ax.imshow(G, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+        for (i, j), v in np.ndenumerate(G):
+            ax.text(j, i, "n/a" if np.isnan(v) else f"{v:+.2f}", ha="center", va="center",
+                    fontsize=10)
+        ax.set_xticks(range(len(dose["lengths"])))
+        ax.set_xticklabels(dose["lengths"])
+        sizes = [r["size"] for r in dose_rows(dose, algo, damage)]
+        ax.set_yticks(range(len(sizes)))
+        ax.set_yticklabels([f"{s:g}" for s in sizes])
+        ax.set_xlabel("relearning cycles")
+        ax.set_ylabel("noise (x RMS)" if damage == "noise" else "shrink s")
+        ax.set_title(f"{algo}, {damage}", fontsize=10)
+    fig.colorbar(im, ax=axes, shrink=0.6, label="share of the lost held-out bits regained")
+    fig.suptitle(f"share of the loss regained, {len(dose['seeds'])} seeds per cell; one colour "
+                 f"scale for all four panels (-{lim:.2f} to +{lim:.2f})", fontsize=11)
     save(fig, outdir, "heatmap.png")
 
 
-def fig_relearning_curve(outdir, n, R=100):
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for ax, algo in zip(axes, ("backprop", "boltzmann")):
-        res = gs.run_batch(list(range(n)), config("--algo", algo, "--relearn-cycles", str(R)))
-        rc = res["relearn_curve"]
-        gain = 100 * (rc[:, :, 1] - rc[:, :1, 1])
-        ctl = 100 * (rc[:, :, 4] - rc[:, :1, 4])
-        x = np.arange(R + 1)
-        for y, c, lab in ((gain, C_HO, "held-out 2 recovery"),
-                          (gain - ctl, "k", "specific (minus control)")):
-            mu = y.mean(0)
-            half = 1.96 * y.std(0, ddof=1) / np.sqrt(n)
-            ax.plot(x, mu, color=c, label=lab)
-            ax.fill_between(x, mu - half, mu + half, color=c, alpha=0.2)
-        ax.plot(x, 100 * (rc[:, :, 0] - rc[:, :1, 0]).mean(0) / 4, color=C_TR, lw=1, ls="--",
-                label="trained 18 gain / 4")
-        ax.axhline(0, color="k", lw=0.5)
-        ax.set_xlabel("relearning cycle")
-        ax.set_title(f"{algo}: mean over {n} seeds (95% CI)", fontsize=10)
-        ax.legend(fontsize=8)
-    axes[0].set_ylabel("change in bit accuracy since damage (pp)")
+def fig_conditions(outdir, cond):
+    rows = cond["rows"]
+    fig, ax = plt.subplots(figsize=(13, 5))
+    data = [r["per_seed_recovery_pp"] for r in rows]
+    v = ax.violinplot(data, np.arange(len(rows)), widths=0.7, showmeans=True)
+    for b, r in zip(v["bodies"], rows):
+        b.set_color(C_BM if r["algo"] == "boltzmann" else C_TR)
+        b.set_alpha(0.45)
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xticks(np.arange(len(rows)))
+    ax.set_xticklabels([f"{r['algo'][:5]} {r['sememes'][:5]}.\n"
+                        f"{r['damage'].replace(' x RMS', '').replace(', permanent', ' perm.')}"
+                        f"\nshare {r['summary']['share_regained']['value']:.2f}"
+                        if r["summary"]["share_regained"]["value"] is not None else
+                        f"{r['algo'][:5]} {r['sememes'][:5]}.\n{r['damage']}\nn/a"
+                        for r in rows], fontsize=6.5)
+    ax.set_ylabel("recovery of the held-out 2 (pp of bits)")
+    ax.set_title(f"per-seed recovery, {len(cond['seeds'])} seeds per condition (blue backprop, "
+                 "green Boltzmann; bar = mean); the share regained under each", fontsize=10)
     fig.tight_layout()
-    save(fig, outdir, "relearning_curve.png")
+    save(fig, outdir, "conditions.png")
 
 
-def fig_overlap(outdir, n):
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for ax, sem in zip(axes, ("random", "prototype")):
-        per = gs.run_batch(list(range(n)), config("--sememes", sem))["per_seed"]
-        x = np.array([m["heldout_meaning_overlap"] for m in per])
-        y = np.array([m["recovery_pp"] for m in per])
-        r = np.corrcoef(x, y)[0, 1]
-        ax.scatter(x, y, s=12, color=C_HO, alpha=0.7)
-        b = np.polyfit(x, y, 1)
-        xs = np.linspace(x.min(), x.max(), 10)
-        ax.plot(xs, np.polyval(b, xs), color="k", lw=1)
-        ax.axhline(0, color="k", lw=0.5)
-        ax.set_xlabel("held-out meaning overlap with the 18 (mean cosine)")
-        ax.set_title(f"{sem} meanings, backprop, {n} seeds: r = {r:+.2f}", fontsize=10)
-    axes[0].set_ylabel("recovery (pp)")
-    fig.tight_layout()
-    save(fig, outdir, "overlap.png")
+def build_parser():
+    ap = argparse.ArgumentParser(description="static figures for grapheme_sememe")
+    ap.add_argument("--seed", type=gs.checked(int, 0), default=0, help="seed of the single runs")
+    ap.add_argument("--outdir", type=output_dir, default=os.path.join(HERE, "viz"), metavar="DIR",
+                    help="where the PNGs go")
+    for name, (fname, keys) in INPUTS.items():
+        ap.add_argument(f"--{name.replace('_', '-')}-json", type=input_file(keys), default=None,
+                        metavar="FILE", help=f"results to draw (default results/{fname})")
+    ap.add_argument("--recompute", action="store_true",
+                    help="rerun the 100-seed sweeps and studies instead (several minutes)")
+    return ap
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="static figures for grapheme_sememe")
-    ap.add_argument("--seed", type=gs._type(int, 0), default=0)
-    ap.add_argument("--outdir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                     "viz"))
-    ap.add_argument("--n-seeds", type=gs._type(int, 3), default=100,
-                    help="seeds for the sweep figures")
-    ap.add_argument("--only", default=None, help="comma-separated subset of figure names")
-    ap.add_argument("--conditions-json", default=None,
-                    help="reuse the JSON of `grapheme_sememe.py --analysis conditions` for "
-                         "sweep_distributions.png instead of recomputing it")
-    args = ap.parse_args(argv)
-    os.makedirs(args.outdir, exist_ok=True)
-    if not os.access(args.outdir, os.W_OK):
-        ap.error(f"argument --outdir: cannot write to {args.outdir}")
-    figs = {"timeline": lambda: fig_timeline(args.outdir, args.seed),
-            "weights": lambda: fig_weights(args.outdir, args.seed),
-            "reconstructions": lambda: fig_reconstructions(args.outdir, args.seed),
-            "recovery_bars": lambda: fig_bars(args.outdir, args.seed, args.n_seeds),
-            "heatmap": lambda: fig_heatmap(args.outdir, args.n_seeds),
-            "overlap": lambda: fig_overlap(args.outdir, args.n_seeds),
-            "relearning_curve": lambda: fig_relearning_curve(args.outdir, args.n_seeds),
-            "sweep_distributions": lambda: fig_distributions(args.outdir, args.n_seeds,
-                                                             args.conditions_json)}
-    only = args.only.split(",") if args.only else list(figs)
-    for name in only:
-        if name not in figs:
-            ap.error(f"argument --only: unknown figure {name!r}")
-    for name in only:
-        figs[name]()
+    ap = build_parser()
+    a = ap.parse_args(argv)
+    given = [n for n in INPUTS if getattr(a, f"{n}_json") is not None]
+    if a.recompute and given:
+        ap.error(f"argument --recompute: not allowed with --{given[0].replace('_', '-')}-json")
+    data = {}
+    for name, (fname, keys) in INPUTS.items():
+        if getattr(a, f"{name}_json") is not None:
+            data[name] = getattr(a, f"{name}_json")
+        elif not a.recompute:
+            try:
+                data[name] = input_file(keys)(os.path.join(RESULTS, fname))
+            except argparse.ArgumentTypeError as e:
+                ap.error(f"argument --{name.replace('_', '-')}-json: {e} (or use --recompute)")
+    if a.recompute:
+        for algo in ("backprop", "boltzmann"):
+            cfg = gs.parse_config(["--algo", algo])[1]
+            state, res = gs.run_batch(list(range(100)), cfg)
+            per = [gs.seed_metrics(state, res, s, cfg) for s in range(100)]
+            data["bp_sweep" if algo == "backprop" else "bm_sweep"] = {
+                "summary": gs.summarize(per), "per_seed": per}
+        seeds, quiet = list(range(100)), gs.Progress(False)
+        data["dose"] = dict(studies.study_dose(seeds, quiet), seeds=seeds)
+        data["conditions"] = dict(studies.study_conditions(seeds, quiet), seeds=seeds)
+    runs = {algo: run_seed(algo, a.seed) for algo in ("backprop", "boltzmann")}
+    with np.errstate(over="ignore", under="ignore"):
+        fig_timeline(a.outdir, runs)
+        fig_reconstructions(a.outdir, runs)
+        fig_weights(a.outdir, a.seed, runs["backprop"])
+        fig_bars(a.outdir, {"backprop": data["bp_sweep"], "boltzmann": data["bm_sweep"]})
+        fig_dose(a.outdir, data["dose"])
+        fig_heatmap(a.outdir, data["dose"])
+        fig_conditions(a.outdir, data["conditions"])
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("\nvisualize_grapheme_sememe.py: interrupted\n")
+        sys.exit(130)

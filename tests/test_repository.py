@@ -67,7 +67,7 @@ LONG_RUN = {
     "vector_symmetry": ["--sweep", "2000"],
     "family_trees": ["--sweep", "200"],
     "encoder_8_3_8": ["--sweep", "100"],
-    "grapheme_sememe": ["--sweep", "100"],
+    "grapheme_sememe": ["--sweep", "100", "--algo", "boltzmann"],
     "fast_weights_deblur": ["--sweep", "30"],
     "replay_autoencoder": ["--sweep", "5"],
 }
