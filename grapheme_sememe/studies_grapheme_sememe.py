@@ -154,7 +154,7 @@ def study_conditions(seeds, progress):
             base = config("--algo", algo, sememes=sem)
             state, t_train = trained(seeds, base, progress)
             for label, over in DAMAGES.items():
-                if label == f"noise {base['noise_scale']:g} x RMS":
+                if over.keys() == {"noise_scale"} and over["noise_scale"] == base["noise_scale"]:
                     continue                                 # the headline row already
                 t0 = time.time()
                 r = evaluate(state, dict(base, **over), progress)
@@ -211,6 +211,7 @@ def print_dose(out, n):
 
 
 BM_OPTIONS = {"default (T -> 1, proportional, no sememe links)": {},
+              "learning rate 0.7 (default 0.4)": {"lr": 0.7, "relearn_lr": 0.7},
               "annealing ending at T = 1.5": {"bm_schedule": "2@8,2@4,2@2,2@1.5"},
               "fixed-size steps": {"bm_step": "fixed", "lr": gs.FIXED_STEP_LR,
                                    "relearn_lr": gs.FIXED_STEP_LR},
@@ -236,7 +237,7 @@ def print_boltzmann(out, n):
           f"{gs.BOLTZMANN['noise_scale']} x RMS): same columns as conditions; stage-1 cycles "
           "mean / max; wall-clock of training + relearning")
     for r in out["rows"]:
-        print(fmt_row(r["option"][:34], r) + f"  cycles {r['train_cycles_mean']:.0f}/"
+        print(fmt_row(r["option"].split(" (")[0], r) + f"  cycles {r['train_cycles_mean']:.0f}/"
               f"{r['train_cycles_max']}  ({r['train_s'] + r['relearn_s']:.0f} s)")
 
 

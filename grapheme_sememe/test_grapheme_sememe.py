@@ -372,9 +372,9 @@ def test_readme_sweep_lines_are_the_committed_results():
 def test_boltzmann_seeds_reproduce_the_committed_sweep():
     """Seeds 0-7 run afresh against the per-seed results behind the README's 100-seed line.
     Tolerance (kind b): on this platform they are identical; on another BLAS kernel a seed may
-    take another sampling path, so at most 2 of 8 seeds may differ, and the mean recovery of
-    the 8 must stay within 3.5 pp (the per-seed std is 10.6 pp: a changed learner shifts it by
-    more, e.g. relearning lr 0.4 -> 0.45 moves it by 5 pp on these seeds)."""
+    take another sampling path, so at most 2 of 8 seeds may differ (a real change moves most
+    of them: relearning lr 0.4 -> 0.45 makes 6 of the 8 differ), and the mean recovery of the
+    8 must stay within 3.5 pp, about one standard error of an 8-seed mean (std 10.6 pp)."""
     d = results("boltzmann_sweep100.json")
     cfg = config("--algo", "boltzmann")
     state, res = gs.run_batch(list(range(8)), cfg)

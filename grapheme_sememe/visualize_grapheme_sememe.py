@@ -199,14 +199,14 @@ def fig_bars(outdir, sweeps):
             err = [100 * (s[f"{key}_{st}"]["ci95"][1] - s[f"{key}_{st}"]["mean"])
                    for st in gs.STAGES]
             ax.bar(x + off, v, 0.2, yerr=err, color=color, capsize=2, label=label)
-            for xi, vi in zip(x + off, v):
-                ax.text(xi, vi + 2, f"{vi:.0f}", ha="center", fontsize=7)
+            for xi, vi, ei in zip(x + off, v, err):
+                ax.text(xi, vi + ei + 1.5, f"{vi:.0f}", ha="center", fontsize=7)
         ax.set_xticks(x)
         ax.set_xticklabels(["after training", "after damage", "after relearning the 18"])
         ax.set_ylim(0, 112)
         sh, wsh = s["share_regained"], s["word_share_regained"]
-        ax.set_title(f"{algo}, {len(d['per_seed'])} seeds: share of the loss regained "
-                     f"{sh['value']:.2f} (bits), {wsh['value']:.2f} (words)", fontsize=10)
+        ax.set_title(f"{algo}, {len(d['per_seed'])} seeds\nshare of the loss regained: "
+                     f"bits {sh['value']:.2f}, words {wsh['value']:.2f}", fontsize=10)
     axes[0].set_ylabel("% correct (mean, 95% interval)")
     axes[0].legend(fontsize=8, loc="lower left")
     fig.tight_layout()
@@ -238,6 +238,7 @@ def fig_dose(outdir, dose):
                 ax.plot(sizes, v, ls, color=color, ms=4, label=f"{algo}, {damage}")
                 ax.fill_between(sizes, lo, hi, color=color, alpha=0.12)
         ax.axhline(0, color="k", lw=0.6)
+        ax.set_ylim(max(ax.get_ylim()[0], -3), min(ax.get_ylim()[1], 1.5))
         ax.set_xlabel("damage size (noise: x RMS of the weights; shrink: w -> (1 - s) w)")
         ax.set_ylabel(f"share of the lost held-out {what} regained")
         ax.set_title(f"after {gs.RELEARN_CYCLES} relearning cycles", fontsize=10)
@@ -268,8 +269,8 @@ def fig_heatmap(outdir, dose):
     panels = [(a, d) for a in ("backprop", "boltzmann") for d in ("noise", "shrink")]
     grids = {p: np.array([share_points(r["curve"]["share"])[0] for r in dose_rows(dose, *p)])
              for p in panels}
-    lim = np.nanmax([np.nanmax(np.abs(g)) for g in grids.values()])
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
+    lim = 1.0                       # shares beyond +-1 (tiny losses) saturate the colour
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9), gridspec_kw={"hspace": 0.35})
     for ax, (algo, damage) in zip(axes.ravel(), panels):
         G = grids[(algo, damage)]
         im = ax.imshow(G, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
@@ -286,13 +287,14 @@ def fig_heatmap(outdir, dose):
         ax.set_title(f"{algo}, {damage}", fontsize=10)
     fig.colorbar(im, ax=axes, shrink=0.6, label="share of the lost held-out bits regained")
     fig.suptitle(f"share of the loss regained, {len(dose['seeds'])} seeds per cell; one colour "
-                 f"scale for all four panels (-{lim:.2f} to +{lim:.2f})", fontsize=11)
+                 f"scale for all four panels, -{lim:g} to +{lim:g} (beyond it saturates)",
+                 fontsize=11)
     save(fig, outdir, "heatmap.png")
 
 
 def fig_conditions(outdir, cond):
     rows = cond["rows"]
-    fig, ax = plt.subplots(figsize=(13, 5))
+    fig, ax = plt.subplots(figsize=(15, 5))
     data = [r["per_seed_recovery_pp"] for r in rows]
     v = ax.violinplot(data, np.arange(len(rows)), widths=0.7, showmeans=True)
     for b, r in zip(v["bodies"], rows):
@@ -300,15 +302,17 @@ def fig_conditions(outdir, cond):
         b.set_alpha(0.45)
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xticks(np.arange(len(rows)))
-    ax.set_xticklabels([f"{r['algo'][:5]} {r['sememes'][:5]}.\n"
-                        f"{r['damage'].replace(' x RMS', '').replace(', permanent', ' perm.')}"
-                        f"\nshare {r['summary']['share_regained']['value']:.2f}"
-                        if r["summary"]["share_regained"]["value"] is not None else
-                        f"{r['algo'][:5]} {r['sememes'][:5]}.\n{r['damage']}\nn/a"
-                        for r in rows], fontsize=6.5)
+    def label(r):
+        dmg = (f"noise {r['noise_scale']:g}*" if "headline" in r["damage"] else
+               r["damage"].replace(" x RMS", "").replace(", permanent", " perm."))
+        sh = r["summary"]["share_regained"]["value"]
+        return (f"{'bp' if r['algo'] == 'backprop' else 'BM'} {r['sememes'][:5]}\n{dmg}\n"
+                + ("n/a" if sh is None else f"{sh:.2f}"))
+    ax.set_xticklabels([label(r) for r in rows], fontsize=7)
     ax.set_ylabel("recovery of the held-out 2 (pp of bits)")
     ax.set_title(f"per-seed recovery, {len(cond['seeds'])} seeds per condition (blue backprop, "
-                 "green Boltzmann; bar = mean); the share regained under each", fontsize=10)
+                 "green Boltzmann; bar = mean; * = the learner's headline noise); under each: "
+                 "the share of the lost bits regained", fontsize=10)
     fig.tight_layout()
     save(fig, outdir, "conditions.png")
 
