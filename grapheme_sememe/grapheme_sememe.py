@@ -8,10 +8,9 @@ chapter's Boltzmann machine (Gibbs sampling, annealing to T = 1, dw ~ <s_i s_j>+
 and a logistic MLP trained by hand-written backprop. Damage: noise on every weight, zeroing a
 fraction of them (optionally for good), or shrinking them all towards zero.
 
-`--seed S` prints the cycles to criterion, bits and words (held-out 2, trained 18) after
-training, damage and relearning, and a headline line with the share of the lost held-out bits
-that relearning regained; `--sweep N` the same for seeds 0..N-1 (one batch) as means with 95%
-intervals. The studies beyond the chapter are in studies_grapheme_sememe.py.
+`--seed S` prints bits and words (held-out 2, trained 18) after training, damage and
+relearning, and a headline line with the share of the loss regained; `--sweep N` the same for
+seeds 0..N-1 (one batch) as means with 95% intervals. Studies: studies_grapheme_sememe.py.
 """
 import argparse
 import copy
@@ -73,8 +72,7 @@ def make_meanings(rng, density):
 
 
 def make_seed(rng, cfg):
-    """One seed: words, one-hot inputs X (20, 30), meanings T (20, 30), held-out pair,
-    initial weights, and the damage draws (unit-variance noise and uniforms for zero masks)."""
+    """One seed: words, inputs X (20, 30), meanings T (20, 30), held-out pair, weights, damage."""
     codes = rng.choice(N_LETTERS ** N_POS, N_WORDS, replace=False)       # 20 distinct words
     digits = codes[:, None] // N_LETTERS ** np.arange(N_POS - 1, -1, -1) % N_LETTERS  # (20, 3)
     X = (np.arange(N_IN) == (digits + N_LETTERS * np.arange(N_POS))[:, :, None]).any(1) * 1.0
@@ -93,8 +91,7 @@ def make_seed(rng, cfg):
 
 # ---- damage (leading seed axis S on every array) ---------------------------------------------
 def apply_damage(p, noise, cut, cfg):
-    """Damaged copy of p and keep-masks (1 = intact) of zeroed arrays. Only the weights
-    between layers are damaged (W1, W2; with unit-variance noise, uniform); biases intact."""
+    """Damaged copy of p (W1 and W2 only; biases intact) and keep-masks of zeroed arrays."""
     new, keep = {k: v.copy() for k, v in p.items()}, {}
     for k in noise:
         if cfg["damage"] == "noise":
@@ -167,8 +164,7 @@ def bm_sample_sememes(p, Hs, M, temp, U):
 
 
 def bm_draw(rngs, n_sweeps, P):
-    """Uniform numbers (float32) for n_sweeps Gibbs sweeps plus one row for the random initial
-    sememe states, one call per seed -> (n_sweeps + 1, S, P, H + 30)."""
+    """float32 uniforms, one call per seed, for n_sweeps + 1 sweeps -> (n + 1, S, P, H + 30)."""
     U = np.empty((n_sweeps + 1, len(rngs), P, N_HIDDEN + N_OUT), dtype=np.float32)
     for s, r in enumerate(rngs):
         U[:, s] = r.random((n_sweeps + 1, P, N_HIDDEN + N_OUT), dtype=np.float32)
@@ -215,9 +211,9 @@ def bm_grads(p, X, T, cfg, rngs):
 
 
 def bm_output(p, X, cfg, rngs):
-    """Outputs: the sememes' mean activity at the final temperature, graphemes clamped, over
-    bm_eval_sweeps sweeps after annealing, averaged over BM_EVAL_CHAINS independent chains per
-    word (one chain can stay in one mode of a multi-modal distribution) -> (S, P, 30)."""
+    """Outputs (S, P, 30): the sememes' mean activity at the last temperature over
+    bm_eval_sweeps sweeps, averaged over BM_EVAL_CHAINS chains per word (one chain can stay in
+    one mode of a two-mode distribution)."""
     temps, n, C = cfg["bm_temps"], cfg["bm_eval_sweeps"], BM_EVAL_CHAINS
     S, P, _ = X.shape
     U = bm_draw(rngs, len(temps) + n, P * C)
@@ -240,8 +236,7 @@ def gradients(p, X, T, cfg, rngs):
 
 
 def step(p, vel, grads, lr, momentum, cfg, keep=None):
-    """One momentum step; with --bm-step fixed the step is lr * sign(-grad). Zeroed entries
-    (keep == 0) stay exactly zero."""
+    """Momentum step (--bm-step fixed: lr * sign(-grad)); zeroed entries (keep 0) stay zero."""
     with np.errstate(over="ignore", invalid="ignore"):
         for k in p:
             g = np.sign(grads[k]) if cfg.get("bm_step") == "fixed" else grads[k]
@@ -300,8 +295,8 @@ def scores(Y, T, held, trained):
             "trained_word_id": pick(own, trained), "heldout_exact": pick(right.all(-1), held)}
 
 
-SCORES = ("heldout_bit_acc", "heldout_word_id", "trained_bit_acc", "trained_word_id",
-          "heldout_exact")
+SCORES = ("heldout_bit_acc", "heldout_word_id", "heldout_exact", "trained_bit_acc",
+          "trained_word_id")
 
 
 def pooled_share(regained, lost, min_lost):
@@ -352,9 +347,8 @@ def train(state, cfg, progress=lambda text: None):
 
 
 def damage_and_relearn(state, cfg, progress=lambda text: None, fork=False, trace=False):
-    """Stages 2-4 on a trained state: damage, relearn the 18 only, test all 20. With fork=True
-    the random streams are copied first, so several damage settings can follow one training.
-    Returns the damaged and relearned weights and the relearning curve of every score."""
+    """Stages 2-4: damage, relearn the 18 only, test all 20 (fork=True copies the random
+    streams first, so that several damage settings can follow one training)."""
     rngs = copy.deepcopy(state["rngs"]) if fork else state["rngs"]
     X, T, held, trained = state["X"], state["T"], state["held"], state["trained"]
     p_dam, keep = apply_damage(state["trained_params"], state["noise"], state["cut"], cfg)
@@ -440,15 +434,12 @@ def share_text(sh):
             f"{sh['value']:.2f} [{sh['ci95'][0]:.2f}, {sh['ci95'][1]:.2f}]")
 
 
-ROWS = (("heldout_bit_acc", "held-out 2, bits"), ("heldout_word_id", "held-out 2, words"),
-        ("heldout_exact", "held-out 2, exact"), ("trained_bit_acc", "trained 18, bits"),
-        ("trained_word_id", "trained 18, words"))
-
-
 def print_table(cell, width):
     print(f"{'':<18}" + "".join(f"{t:>{width}}" for t in ("after training", "after damage",
                                                          "after relearning")))
-    for key, label in ROWS:
+    for key in SCORES:
+        label = key.replace("heldout_", "held-out 2, ").replace("trained_", "trained 18, ")
+        label = label.replace("bit_acc", "bits").replace("word_id", "words")
         print(f"{label:<18}" + "".join(f"{cell(f'{key}_{st}'):>{width}}" for st in STAGES))
 
 
@@ -578,19 +569,29 @@ def parse_config(argv=None):
     return a, cfg, list(range(a.sweep)) if a.sweep else [a.seed or 0]
 
 
-def write_json(path, obj):
-    """Strict JSON (no NaN: missing values are None), written atomically with mode 0644."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".tmp_")
+def atomic_write(path, write, suffix=""):
+    """write(tmp) to a temporary file beside path, then move it there with mode 0644; on any
+    error or Ctrl-C the temporary file is removed (the figure scripts use this too)."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".tmp_",
+                               suffix=suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1, sort_keys=True, allow_nan=False,
-                      default=lambda o: o.tolist())           # numpy arrays and scalars
+        write(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_json(path, obj):
+    """Strict JSON (no NaN: missing values are None; numpy arrays and scalars as lists)."""
+    def dump(tmp):
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=1, sort_keys=True, allow_nan=False,
+                      default=lambda o: o.tolist())
+    atomic_write(path, dump)
 
 
 class Progress:

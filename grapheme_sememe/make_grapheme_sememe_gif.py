@@ -8,7 +8,6 @@ words over the protocol, with a marker at the current frame. Default: the Boltzm
 import argparse
 import os
 import sys
-import tempfile
 
 import matplotlib
 matplotlib.use("Agg")
@@ -95,16 +94,8 @@ def main(argv=None):
         frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
     plt.close(fig)
     path = os.path.join(a.outdir, "grapheme_sememe.gif")
-    fd, tmp = tempfile.mkstemp(dir=a.outdir, prefix=".tmp_", suffix=".gif")
-    os.close(fd)
-    try:
-        iio.imwrite(tmp, np.stack(frames), duration=a.ms, loop=0)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    gs.atomic_write(path, lambda tmp: iio.imwrite(tmp, np.stack(frames), duration=a.ms, loop=0),
+                    ".gif")
     print(f"wrote {path} ({len(frames)} frames, {os.path.getsize(path) / 1e6:.2f} MB)")
     return 0
 

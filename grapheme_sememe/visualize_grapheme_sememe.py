@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 
 import matplotlib
 matplotlib.use("Agg")
@@ -69,16 +68,9 @@ def output_dir(text):
 
 def save(fig, outdir, name):
     """PNG written atomically with mode 0644."""
-    fd, tmp = tempfile.mkstemp(dir=outdir, prefix=".tmp_", suffix=".png")
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, os.path.join(outdir, name))
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+        gs.atomic_write(os.path.join(outdir, name),
+                        lambda tmp: fig.savefig(tmp, dpi=DPI, bbox_inches="tight"), ".png")
     finally:
         plt.close(fig)
     print("wrote", os.path.join(outdir, name))
