@@ -296,8 +296,8 @@ def build_parser():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("study", nargs="?", choices=STUDIES, default="conditions")
-    ap.add_argument("--seeds", type=gs.checked(int, 1, gs.MAX_SWEEP), default=100,
-                    help="seeds 0..N-1 (the fresh study uses its own fixed seeds)")
+    ap.add_argument("--seeds", type=gs.checked(int, 1, gs.MAX_SWEEP), default=None,
+                    help="seeds 0..N-1 (default 100; the fresh study has its own seeds)")
     ap.add_argument("--json", type=gs.output_path, default=None, metavar="PATH",
                     help="write the study's results to PATH")
     ap.add_argument("--quiet", action="store_true", help="print nothing, no progress counter")
@@ -305,8 +305,11 @@ def build_parser():
 
 
 def main(argv=None):
-    a = build_parser().parse_args(argv)
-    seeds = list(range(a.seeds))
+    ap = build_parser()
+    a = ap.parse_args(argv)
+    if a.study == "fresh" and a.seeds is not None:
+        ap.error("argument --seeds: ignored by the fresh study (seeds 100-399 and 100-199)")
+    seeds = list(range(a.seeds or 100))
     progress = gs.Progress(sys.stderr.isatty() and not a.quiet)
     t0 = time.time()
     try:

@@ -35,6 +35,7 @@ import studies_grapheme_sememe as studies  # noqa: E402
 DPI = 110
 C_TR, C_HO, C_BM = "#1f77b4", "#d62728", "#2ca02c"
 RESULTS = os.path.join(HERE, "results")
+RECOMPUTE_SEEDS = 100                   # seeds of the sweeps and studies --recompute reruns
 INPUTS = {"bp_sweep": ("backprop_sweep100.json", ("summary", "per_seed")),
           "bm_sweep": ("boltzmann_sweep100.json", ("summary", "per_seed")),
           "dose": ("dose.json", ("rows", "lengths", "noise_sizes", "shrink_sizes")),
@@ -338,13 +339,13 @@ def main(argv=None):
             except argparse.ArgumentTypeError as e:
                 ap.error(f"argument --{name.replace('_', '-')}-json: {e} (or use --recompute)")
     if a.recompute:
+        seeds, quiet = list(range(RECOMPUTE_SEEDS)), gs.Progress(False)
         for algo in ("backprop", "boltzmann"):
             cfg = gs.parse_config(["--algo", algo])[1]
-            state, res = gs.run_batch(list(range(100)), cfg)
-            per = [gs.seed_metrics(state, res, s, cfg) for s in range(100)]
+            state, res = gs.run_batch(seeds, cfg)
+            per = [gs.seed_metrics(state, res, s, cfg) for s in range(len(seeds))]
             data["bp_sweep" if algo == "backprop" else "bm_sweep"] = {
                 "summary": gs.summarize(per), "per_seed": per}
-        seeds, quiet = list(range(100)), gs.Progress(False)
         data["dose"] = dict(studies.study_dose(seeds, quiet), seeds=seeds)
         data["conditions"] = dict(studies.study_conditions(seeds, quiet), seeds=seeds)
     runs = {algo: run_seed(algo, a.seed) for algo in ("backprop", "boltzmann")}
