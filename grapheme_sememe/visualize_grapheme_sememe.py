@@ -269,7 +269,7 @@ def fig_heatmap(outdir, dose):
         im = ax.imshow(G, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
         for (i, j), v in np.ndenumerate(G):
             ax.text(j, i, "n/a" if np.isnan(v) else f"{v:+.2f}", ha="center", va="center",
-                    fontsize=10)
+                    fontsize=10, color="w" if abs(v) > 0.6 else "k")
         ax.set_xticks(range(len(dose["lengths"])))
         ax.set_xticklabels(dose["lengths"])
         sizes = [r["size"] for r in dose_rows(dose, algo, damage)]
@@ -280,7 +280,8 @@ def fig_heatmap(outdir, dose):
         ax.set_title(f"{algo}, {damage}", fontsize=10)
     fig.colorbar(im, ax=axes, shrink=0.6, label="share of the lost held-out bits regained")
     fig.suptitle(f"share of the loss regained, {len(dose['seeds'])} seeds per cell; one colour "
-                 f"scale for all four panels, -{lim:g} to +{lim:g} (beyond it saturates)",
+                 f"scale for all four panels, -{lim:g} to +{lim:g} (beyond it saturates);\n"
+                 "n/a: less than one of the 60 held-out bits lost per seed on average",
                  fontsize=11)
     save(fig, outdir, "heatmap.png")
 
