@@ -1,29 +1,15 @@
 #!/usr/bin/env python3
-"""The 8-3-8 encoder (n one-hot patterns through log2(n) hidden units), learned by
-backprop (cross-entropy or squared error) and by the Boltzmann machine of Ackley,
-Hinton & Sejnowski (1985).
+"""The 8-3-8 encoder learned by backprop (Rumelhart, Hinton & Williams 1986) and by the
+Boltzmann machine of Ackley, Hinton & Sejnowski 1985 ("AHS"), with sampled or exact statistics.
 
-A run is "strictly solved" when every pattern is reconstructed (argmax of the output)
-AND the n binarized hidden codes (threshold 0.5) are all distinct, i.e. the patterns
-sit on n different corners of the hidden cube.
-
-Running it prints, for one seed (`--seed S`): the learner and its configuration, then
-`solved`, the epochs (backprop) or learning cycles (Boltzmann) to the strict solve,
-the number of distinct codes, the attempts used, the code table and the colliding
-pairs. With `--sweep N` (seeds 0..N-1, one batched array computation) it prints the
-strict-solve rate with a Wilson 95% interval, the distribution of epochs to solve and
-of attempts, and the local-minimum analysis of the unsolved seeds (which pairs
-collide, a permutation test of uniformity over the n(n-1)/2 pairs, the Hamming
-distance from the shared corner to the empty one, and where the colliding patterns
-sit relative to their shared corner). `--table DIR` prints the README's comparison
-tables from the sweep JSON files in DIR.
-
-    python3 encoder_8_3_8/encoder_8_3_8.py --seed 0                 # backprop, CE
-    python3 encoder_8_3_8/encoder_8_3_8.py --sweep 100 --loss sse
-    python3 encoder_8_3_8/encoder_8_3_8.py --sweep 100 --restarts 9
-    python3 encoder_8_3_8/encoder_8_3_8.py --algo boltzmann --sweep 20
+A run is strictly solved when every pattern is reconstructed and the 8 binarized hidden codes
+are distinct; AHS count the runs that reach all 8 codes. `--seed S` prints a result line and
+the code table; `--sweep N` (seeds 0..N-1, batched) prints both rates with 95% intervals,
+epochs or cycles to solve, the unsolved seeds by distinct codes, the largest |weight|.
+    python3 encoder_8_3_8/encoder_8_3_8.py --algo boltzmann --bm-stats exact --bm-init-scale 0.5
 """
 import argparse
+import itertools
 import json
 import math
 import os
@@ -33,39 +19,53 @@ import time
 
 import numpy as np
 
-EXPERIMENT = "encoder_8_3_8"
+# ----------------------------------------------------------------------------- constants
+N_PATTERNS = 8           # paper: 8 one-hot patterns, log2 8 = 3 hidden units
+LOSS = "ce"              # public reproduction: cross-entropy (RHW 1986: squared error, sse)
+LR = 0.5                 # public: learning rate
+MOMENTUM = 0.9           # public and RHW: momentum
+INIT_SCALE = 0.1         # public: weights U(-0.1, 0.1), biases 0
+EPOCHS = 20000           # ours: epoch cap per attempt
+PLATEAU = 2000           # ours: a restart needs the code table unchanged for this many epochs
+BM_CYCLES = 4000         # AHS: learning cycles per run
+BM_SCHEDULE = "20:2,15:2,12:2,10:4"   # AHS: annealing, temperature:time units
+BM_COLLECT = 10          # AHS: time units of statistics at the final temperature
+BM_STEP = 2.0            # AHS: every weight moves by 2 with the sign of p_ij - p'_ij
+BM_LR = 10.0             # ours: proportional-rule rate (descent from a solution is monotone)
+BM_NOISE_ON = 0.15       # AHS: noisy clamping, a clamped on-unit is off with p = 0.15
+BM_NOISE_OFF = 0.02      # AHS ("8-3-8 used 0.02"): a clamped off-unit is on with p = 0.02
+BM_INTRA = 1             # ours (AHS unclear): connections within V1, within V2, within H
+BM_INIT_SCALE = 0.0      # AHS: weights start at zero; exact statistics need > 0
+BM_DECAY = 0.0           # AHS: none
+BM_FLIPS = 2             # ours: the exact clamped phase enumerates <= 2 off-to-on flips
+BM_TIE = 1e-12           # ours: sign rule, |p - p'| at or below this is a tie: no step
+MAX_SWEEP, MAX_SWEEP_BM = 10000, 1000   # seeds per sweep (Boltzmann: ~1 MB per seed)
+WEIGHT_LIMIT = 1e12      # a weight beyond this counts as divergence
 
 
 class DivergenceError(RuntimeError):
-    """Training produced a non-finite number."""
+    """A learner produced a non-finite or exploding number."""
 
 
-# ----------------------------------------------------------------------------- helpers
+def check_finite(arrays, what):
+    if not all(np.all(np.isfinite(a)) and np.abs(a).max() <= WEIGHT_LIMIT for a in arrays):
+        raise DivergenceError(f"{what} diverged (non-finite or |w| > {WEIGHT_LIMIT:g})")
+
 
 def sigmoid(x):
-    """Logistic function written with tanh: no overflow warnings for large |x|."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    return 0.5 * (1.0 + np.tanh(0.5 * x))                # the logistic, without overflow
 
 
 def code_ints(bits):
-    """(..., n, h) 0/1 array -> (..., n) integer codes (bit j has weight 2**j)."""
-    return (bits.astype(np.int64) << np.arange(bits.shape[-1])).sum(-1)
+    return (bits.astype(np.int64) << np.arange(bits.shape[-1])).sum(-1)   # (.., n, h) bits -> codes
 
 
 def n_distinct(codes):
-    """(S, n) integer codes -> (S,) number of distinct codes per row."""
-    s = np.sort(codes, axis=-1)
-    return 1 + (np.diff(s, axis=-1) != 0).sum(-1)
+    return 1 + (np.diff(np.sort(codes, axis=-1), axis=-1) != 0).sum(-1)   # distinct codes per row
 
 
-def colliding_pairs(codes):
-    """Pairs (i, j), i < j, of patterns that share a code, for one row of codes."""
-    n = len(codes)
-    return [[i, j] for i in range(n) for j in range(i + 1, n) if codes[i] == codes[j]]
-
-
-def seed_rngs(seeds):
-    return [np.random.default_rng(int(s)) for s in seeds]
+def all_states(m):
+    return ((np.arange(2 ** m)[:, None] >> np.arange(m)) & 1).astype(float)   # row k = bits of k
 
 
 # ----------------------------------------------------------------------------- backprop
@@ -79,24 +79,19 @@ def bp_init(rng, n, h, scale):
 
 
 def bp_forward(p, X):
-    """Hidden and output activations, (S, n, h) and (S, n, n), plus output logits."""
+    """Hidden (S, n, h) and output (S, n, n) activations, plus the output logits."""
     H = sigmoid(X @ p["W1"] + p["b1"][:, None, :])
     Z2 = H @ p["W2"] + p["b2"][:, None, :]
     return H, Z2, sigmoid(Z2)
 
 
 def bp_loss_grads(p, X, T, loss):
-    """Loss per seed (S,) and its gradient with respect to every parameter array.
-
-    Both losses are summed over output units and averaged over the n patterns:
-      ce : -sum_k [t log y + (1 - t) log(1 - y)]
-      sse: 1/2 sum_k (y - t)^2   (RHW's squared error)
-    """
+    """Loss per seed (S,) and its gradient for every parameter array; summed over outputs,
+    averaged over patterns: ce -sum_k [t log y + (1 - t) log(1 - y)], sse 1/2 sum_k (y - t)^2."""
     n = X.shape[0]
     H, Z2, Y = bp_forward(p, X)
     if loss == "ce":
-        # log(1 + e^z) - t z is the cross-entropy of a logistic unit with logit z
-        L = (np.logaddexp(0.0, Z2) - T * Z2).sum((-1, -2)) / n
+        L = (np.logaddexp(0.0, Z2) - T * Z2).sum((-1, -2)) / n    # CE of a logistic unit
         dZ2 = (Y - T) / n                               # backprop through logistic + CE
     else:
         L = 0.5 * ((Y - T) ** 2).sum((-1, -2)) / n
@@ -112,872 +107,543 @@ def bp_loss_grads(p, X, T, loss):
 
 def bp_metrics(H, Y):
     """Binarized codes (S, n), distinct-code count and reconstruction accuracy (S,)."""
-    n = Y.shape[-1]
-    codes = code_ints(H > 0.5)
-    acc = (Y.argmax(-1) == np.arange(n)).mean(-1)
-    return codes, n_distinct(codes), acc
+    return code_ints(H > 0.5), n_distinct(code_ints(H > 0.5)), (Y.argmax(-1) == np.arange(Y.shape[-1])).mean(-1)
 
 
-def train_backprop(seeds, cfg, record=False, snapshot_every=0):
-    """Train one backprop encoder per seed, all seeds as one batched computation.
-
-    Every seed has its own generator (its initial weights, and those of each restart,
-    come from it), and a seed stops updating once strictly solved, so row s of a
-    sweep equals the single run of seed s.
-
-    Restart-on-plateau (cfg["restarts"] > 0): an attempt is abandoned and a fresh
-    initialization drawn when it has fewer than n distinct binarized codes and its
-    code table (the binarized code of every pattern) has not changed for
-    cfg["plateau"] consecutive epochs, or when it reaches cfg["epochs"] epochs.
-    """
-    n, h, S = cfg["n"], cfg["hidden"], len(seeds)
-    X = np.eye(n)
-    rngs = seed_rngs(seeds)
-
-    def fresh(s):
-        return bp_init(rngs[s], n, h, cfg["init_scale"])
-
-    inits = [fresh(s) for s in range(S)]
+def train_backprop(seeds, cfg, callback=None, progress=None):
+    """One encoder per seed, all seeds batched; each seed has its own generator and stops once
+    strictly solved (row s of a sweep = the run of seed s). Restarts: an attempt is abandoned
+    for fresh weights after cfg["plateau"] epochs with < n codes and an unchanged code table,
+    or at cfg["epochs"]. callback(state) sees every epoch before its step."""
+    n, h, S, X = cfg["n"], cfg["hidden"], len(seeds), np.eye(cfg["n"])
+    rngs = [np.random.default_rng(int(s)) for s in seeds]
+    inits = [bp_init(r, n, h, cfg["init_scale"]) for r in rngs]
     p = {k: np.stack([q[k] for q in inits]) for k in inits[0]}
     v = {k: np.zeros_like(a) for k, a in p.items()}
-    attempts = np.ones(S, int)
-    ep_attempt = np.zeros(S, int)            # epochs in the current attempt
-    total = np.zeros(S, int)                 # epochs over all attempts
-    solve_epoch = np.full(S, -1)             # total epochs at the strict solve
-    unchanged = np.zeros(S, int)
-    active = np.ones(S, bool)
-    last_codes = None
-    hist = {k: [] for k in ("loss", "acc", "distinct", "wnorm")} if record else None
-    restarts_at = [[] for _ in range(S)]
-    snaps = []
+    attempts, ep_attempt, total, unchanged = (np.ones(S, int),) + tuple(np.zeros((3, S), int))
+    solve_epoch, first_n, active = np.full(S, -1), np.full(S, -1), np.ones(S, bool)
+    last_codes, restarts_at = None, [[] for _ in range(S)]
     while True:
-        L, g, H, Y = bp_loss_grads(p, X, X, cfg["loss"])
-        if not np.all(np.isfinite(L)):
-            bad = [int(seeds[i]) for i in np.flatnonzero(~np.isfinite(L))]
-            raise DivergenceError(f"loss became non-finite (seeds {bad}); lower --lr")
+        with np.errstate(over="ignore", invalid="ignore"):
+            L, g, H, Y = bp_loss_grads(p, X, X, cfg["loss"])
+        check_finite([L] + list(p.values()), "backprop: the loss or the weights")
         codes, nd, acc = bp_metrics(H, Y)
-        if record:
-            hist["loss"].append(L.copy())
-            hist["acc"].append(acc)
-            hist["distinct"].append(nd)
-            hist["wnorm"].append(np.sqrt((p["W1"] ** 2).sum((1, 2)) + (p["W2"] ** 2).sum((1, 2))))
-        ok = active & (nd == n) & (acc == 1.0)
-        if record and snapshot_every and active[0] and (total[0] % snapshot_every == 0 or ok[0]):
-            snaps.append((int(total[0]), H[0].copy(), int(attempts[0])))
-        solve_epoch[ok] = total[ok]
+        if callback:
+            callback(dict(epoch=total.copy(), loss=L, H=H, acc=acc, distinct=nd, params=p,
+                          attempts=attempts.copy(), active=active.copy()))
+        hit, ok = active & (nd == n) & (first_n < 0), active & (nd == n) & (acc == 1.0)
+        first_n[hit], solve_epoch[ok] = total[hit], total[ok]
         active &= ~ok
-        # plateau bookkeeping on the code table
-        if last_codes is None:
-            last_codes = codes
-        same = (codes == last_codes).all(-1)
-        unchanged = np.where(same, unchanged + 1, 0)
-        last_codes = codes
+        same = (codes == (codes if last_codes is None else last_codes)).all(-1)
+        unchanged, last_codes = np.where(same, unchanged + 1, 0), codes
+        out_of_epochs, can_restart = ep_attempt >= cfg["epochs"], attempts <= cfg["restarts"]
         stuck = (nd < n) & (unchanged >= cfg["plateau"])
-        out_of_epochs = ep_attempt >= cfg["epochs"]
-        can_restart = attempts <= cfg["restarts"]
         for s in np.flatnonzero(active & (stuck | out_of_epochs) & can_restart):
-            q = fresh(s)                       # a new attempt from the seed's own stream
+            q = bp_init(rngs[s], n, h, cfg["init_scale"])     # a new attempt, same stream
             for k in p:
-                p[k][s] = q[k]
-                v[k][s] = 0.0
+                p[k][s], v[k][s] = q[k], 0.0
             attempts[s] += 1
-            ep_attempt[s] = 0
-            unchanged[s] = 0
+            ep_attempt[s] = unchanged[s] = 0
             restarts_at[s].append(int(total[s]))
         active &= ~(out_of_epochs & ~can_restart)
         if not active.any():
             break
-        # momentum step, frozen for the finished seeds (multiplying by 1.0 is exact)
-        m = active.astype(float)
-        for k in p:
-            shape = (S,) + (1,) * (p[k].ndim - 1)
-            v[k] = cfg["momentum"] * v[k] - cfg["lr"] * g[k]
-            p[k] = p[k] + v[k] * m.reshape(shape)
+        m = active.astype(float)            # momentum step, frozen for the finished seeds
+        with np.errstate(over="ignore", invalid="ignore"):
+            for k in p:
+                v[k] = cfg["momentum"] * v[k] - cfg["lr"] * g[k]
+                p[k] = p[k] + v[k] * m.reshape((S,) + (1,) * (p[k].ndim - 1))
         total += active
         ep_attempt += active
+        if progress and total.max() % 500 == 0:
+            progress(f"epoch {total.max()}, {active.sum()} of {S} seeds learning")
     H, _, Y = bp_forward(p, X)
     codes, nd, acc = bp_metrics(H, Y)
-    res = {"params": p, "H": H, "Y": Y, "codes": codes, "n_distinct": nd, "acc": acc,
-           "solved": solve_epoch >= 0, "epochs_to_solve": solve_epoch,
-           "total_epochs": total, "attempts": attempts, "restarts_at": restarts_at}
-    if record:
-        res["history"] = {k: np.array(a) for k, a in hist.items()}
-        res["snapshots"] = snaps
-    return res
+    return {"params": p, "H": H, "codes": codes, "n_distinct": nd, "acc": acc,
+            "solved": solve_epoch >= 0, "epochs_to_solve": solve_epoch, "first_n_codes": first_n,
+            "total_epochs": total, "attempts": attempts, "restarts_at": restarts_at}
 
 
 # ----------------------------------------------------------------------------- Boltzmann
-# Units: V1 = 0..n-1, V2 = n..2n-1, hidden = 2n..2n+h-1. W (S, N, N) symmetric with a
-# zero diagonal and zeros where the connectivity mask has no edge; b (S, N) thresholds.
-# Energy E(s) = -1/2 s.W.s - b.s; P(s) proportional to exp(-E(s)/T).
+# Units V1 = 0..n-1, V2 = n..2n-1, H = 2n..2n+h-1 (N = 2n + h), 0/1. W (S, N, N) symmetric, zero
+# off the mask; b (S, N) thresholds. E(s) = -1/2 s.W.s - b.s, P(s) ~ exp(-E(s)/T).
 
 def bm_mask(n, h, intra):
     """Connectivity: V1-H and V2-H always; within V1, V2 and H when intra; never V1-V2."""
-    N = 2 * n + h
     grp = np.array([0] * n + [1] * n + [2] * h)
-    M = (grp[:, None] == 2) ^ (grp[None, :] == 2)     # visible-hidden edges
-    if intra:
-        M |= grp[:, None] == grp[None, :]
-    M &= ~np.eye(N, dtype=bool)
-    return M.astype(float)
-
-
-def bm_energy(W, b, s):
-    """Energy of states s (..., N) under one net (W (N, N), b (N,))."""
-    return -0.5 * np.einsum("...i,ij,...j->...", s, W, s) - s @ b
-
-
-def bm_on_prob(W, b, state, u, T):
-    """The sampler's update rule: P(s_u = 1 | all other units) = logistic(dE_u / T),
-    where dE_u = sum_j w_uj s_j + b_u is the energy gap E(s_u=0) - E(s_u=1).
-
-    W (S, N, N), b (S, N), state (S, C, N), u (S,) unit index per seed -> (S, C).
-    """
-    idx = np.arange(W.shape[0])
-    gap = np.einsum("scn,sn->sc", state, W[idx, u]) + b[idx, u][:, None]
-    return sigmoid(gap / T)
+    M = ((grp[:, None] == 2) ^ (grp[None, :] == 2)) | (intra and grp[:, None] == grp[None, :])
+    return (M & ~np.eye(len(grp), dtype=bool)).astype(float)
 
 
 def parse_schedule(text):
     """'20:2,15:2,12:2,10:4' -> [20, 20, 15, 15, 12, 12, 10, 10, 10, 10]."""
     temps = []
-    for part in text.split(","):
-        t, k = part.split(":")
-        t, k = float(t), int(k)
-        if not (t > 0 and k >= 1 and math.isfinite(t)):
-            raise ValueError(part)
-        temps += [t] * k
+    for t, k in (part.split(":") for part in text.split(",")):
+        if not (0 < float(t) < 1e6 and 1 <= int(k) <= 1000):
+            raise ValueError(text)
+        temps += [float(t)] * int(k)
     return temps
 
 
-def bm_draws(rng, P, n, N, C, n_sweeps):
-    """One learning cycle's random numbers for one seed (P positive chains)."""
-    return {"flip": rng.random((P, 2 * n)),              # noisy clamping of the positive chains
-            "init": rng.random((C, N)) < 0.5,           # random start state of every chain
-            "order": rng.random((n_sweeps, N)).argsort(-1),   # probe order of each time unit
-            "u": rng.random((n_sweeps, N, C))}          # uniforms for the stochastic decisions
+def probe(W, b, state, u, U, T):
+    """Probe units u (S, k) of every chain in place (k share no edge): on w.p. logistic(dE/T)."""
+    sidx = np.arange(W.shape[0])[:, None]
+    gap = W[sidx, u] @ state + b[sidx, u][:, :, None]                       # (S, k, C)
+    state[sidx, u] = U < sigmoid(gap / T)
+
+
+def n_uniforms(n, h, n_temps):
+    """Uniforms one learning cycle of sampled_stats draws per seed."""
+    return 2 * n * n + (2 * n + h) * 2 * n + n_temps * (2 * n + h + h * 2 * n + 2 * n * n)
+
+
+def sampled_stats(W, b, U, n, temps, n_collect, cfg):
+    """AHS statistics by Gibbs sampling, p_ij - p'_ij (S, N, N) (diagonal p_i - p'_i): n clamped
+    chains (V1, V2 = a noisy copy of pattern p) and n free chains start at random and run one
+    time unit per entry of temps, every free unit probed once (the hidden units in random order,
+    then the visible ones, a V1 and a V2 unit at a time: they share no edge); s_i s_j is averaged
+    at the end of each of the last n_collect units. U (S, n_uniforms): each seed's uniforms."""
+    (S, N), K = W.shape[:2], len(temps)
+    h, sidx = N - 2 * n, np.arange(S)[:, None]
+    U = np.split(U, np.cumsum([2 * n * n, N * 2 * n, K * N, K * h * 2 * n]), axis=1)
+    state = (U[1].reshape(S, N, 2 * n) < 0.5).astype(float)          # chains: n clamped, n free
+    pat, flip = np.vstack([np.eye(n), np.eye(n)]), U[0].reshape(S, 2 * n, n)   # unit x pattern
+    state[:, :2 * n, :n] = np.where(pat == 1, flip >= cfg["bm_noise_on"], flip < cfg["bm_noise_off"])
+    keys = U[2].reshape(S, K, N)
+    hid = 2 * n + keys[:, :, 2 * n:].argsort(-1)                      # (S, K, h) probe orders
+    pairs = np.stack([keys[:, :, :n].argsort(-1), n + keys[:, :, n:2 * n].argsort(-1)], -1)
+    u_hid, u_vis = U[3].reshape(S, K, h, 2 * n), U[4].reshape(S, K, 2 * n, n)
+    free, kept = state[:, :, n:], []                                  # a view of the free chains
+    for t, T in enumerate(temps):
+        for k in range(h):
+            probe(W, b, state, hid[:, t, k:k + 1], u_hid[:, t, k:k + 1], T)
+        for k in range(n):                                            # (S, 2): a V1 and a V2 unit
+            probe(W, b, free, pairs[:, t, k], u_vis[:, t][sidx, pairs[:, t, k]], T)
+        if t >= K - n_collect:
+            kept.append(state.copy())
+    X = np.stack(kept, 2)                                             # (S, N, n_collect, 2n)
+    pos, neg = (x.reshape(S, N, -1) for x in (X[..., :n], X[..., n:]))
+    return (pos @ pos.transpose(0, 2, 1) - neg @ neg.transpose(0, 2, 1)) / (n * n_collect)
+
+
+def flip_set(n, p_on, p_off, max_flips):
+    """Noisy clamping as a distribution over visible vectors, averaged over the n patterns
+    (a clamped on-unit is off with p_on, an off-unit on with p_off), keeping the vectors with
+    at most max_flips off-to-on flips: V (M, 2n), weights w (M,) summing to 1, mass left out."""
+    V, P = all_states(2 * n), 0.0
+    for p in range(n):
+        on = np.isin(np.arange(2 * n), [p, n + p])
+        pr = np.where(on, np.where(V == 1, 1 - p_on, p_on), np.where(V == 1, p_off, 1 - p_off)).prod(1)
+        P = P + pr * (V[:, ~on].sum(1) <= max_flips) / n
+    keep = P > 0
+    return V[keep], P[keep] / P.sum(), 1 - P.sum()
+
+
+def softexp(L, axis):
+    """exp(L - max over axis) in place, floored at exp(-200) (below 1e-87 of the largest a term
+    changes nothing in double precision; the floor keeps products clear of slow subnormals)."""
+    L -= L.max(axis, keepdims=True)
+    return np.exp(np.maximum(L, -200.0, out=L), out=L)
+
+
+def mm(A, B):
+    """A (..., k) @ B (k, c) as one 2-D matrix product (numpy loops over stacked ones)."""
+    return (A.reshape(-1, A.shape[-1]) @ B).reshape(A.shape[:-1] + (B.shape[1],))
+
+
+def quad(X, A):
+    """1/2 x.A.x for every row x of X (K, m) and every seed's A (S, m, m) -> (S, K)."""
+    return 0.5 * A.reshape(len(A), -1) @ (X[:, :, None] * X[:, None, :]).reshape(len(X), -1).T
+
+
+def second_moment(p, X):
+    """sum_k p[s, k] x_k x_k^T for weights p (S, K) over the rows of X (K, m): (S, m, m)."""
+    return (p @ (X[:, :, None] * X[:, None, :]).reshape(len(X), -1)).reshape(len(p), X.shape[1], -1)
+
+
+def group_given_hidden(W, b, g, hid, T):
+    """Visible group g given h, phi(v, h) = exp((v.W_gg.v / 2 + b_g.v + v.W_gh.h) / T): log sum_v
+    phi (S, 2^h), E[v | h] (S, 2^h, m), phi / max_v phi (S, 2^h, 2^m) and its sum over v."""
+    Hs, Vs = all_states(hid.stop - hid.start), all_states(g.stop - g.start)
+    L = mm(Hs @ (W[:, hid, g] / T), Vs.T)
+    L += ((quad(Vs, W[:, g, g]) + b[:, g] @ Vs.T) / T)[:, None, :]
+    top = L.max(-1)
+    E = softexp(L, -1)
+    Z = mm(E, np.ones((len(Vs), 1)))[..., 0]
+    return np.log(Z) + top, mm(E, Vs) / Z[..., None], E, Z
+
+
+def free_stats(W, b, n, h, T):
+    """Exact <s_i s_j> (S, N, N) of the free-running net (0 for the unconnected V1-V2 pairs).
+    V1 and V2 meet only through H, so given h they are independent: P(v1, v2, h) =
+    exp(e_H(h)/T) phi1(v1, h) phi2(v2, h) / Z needs 2^h x 2 x 2^n terms instead of 2^N."""
+    (S, N), Vs, Hs = W.shape[:2], all_states(n), all_states(h)
+    groups, hid = (slice(0, n), slice(n, 2 * n)), slice(2 * n, N)
+    parts = [group_given_hidden(W, b, g, hid, T) for g in groups]
+    ph = softexp((quad(Hs, W[:, hid, hid]) + b[:, hid] @ Hs.T) / T + parts[0][0] + parts[1][0], -1)
+    ph /= ph.sum(-1, keepdims=True)                                   # P(h) (S, 2^h)
+    out = np.zeros((S, N, N))
+    for g, (_, mean_v, E, Z) in zip(groups, parts):
+        E *= (ph / Z)[:, :, None]                                     # P(h, v), in place
+        out[:, g, g] = second_moment(E.sum(1), Vs)
+        out[:, hid, g] = (Hs.T * ph[:, None, :]) @ mean_v
+        out[:, g, hid] = out[:, hid, g].transpose(0, 2, 1)
+    out[:, hid, hid] = second_moment(ph, Hs)
+    return out
+
+
+def hidden_given_visible(W, b, V, n, h, T, w=None):
+    """P(h | v) (S, 2^h, M) for visible vectors V (M, 2n), times w (M,) if given."""
+    hid, Hs = slice(2 * n, 2 * n + h), all_states(h)
+    L = mm(Hs @ (W[:, hid, :2 * n] / T), V.T)
+    L += ((quad(Hs, W[:, hid, hid]) + b[:, hid] @ Hs.T) / T)[:, :, None]
+    q = softexp(L, 1)
+    q *= ((1.0 if w is None else w) / q.sum(1))[:, None, :]
+    return q
+
+
+def clamped_stats(W, b, n, h, T, V, w):
+    """Exact <s_i s_j> (S, N, N), visible units clamped to V (M, 2n) with probabilities w (M,)."""
+    (S, N), vis, hid, Hs = W.shape[:2], slice(0, 2 * n), slice(2 * n, 2 * n + h), all_states(h)
+    qw = hidden_given_visible(W, b, V, n, h, T, w)                    # P(v) P(h | v)
+    out = np.empty((S, N, N))
+    out[:, vis, vis] = (V.T * w) @ V
+    out[:, hid, vis] = Hs.T @ mm(qw, V)
+    out[:, vis, hid] = out[:, hid, vis].transpose(0, 2, 1)
+    out[:, hid, hid] = second_moment(qw.sum(-1), Hs)
+    return out
 
 
 def bm_eval(W, b, n, h, T, recon=True):
-    """Exact evaluation at temperature T by enumerating states.
-
-    Codes: P(h_j = 1 | V1 = V2 = pattern p) from the 2^h hidden states.
-    Reconstruction: P(V2_k = 1 | V1 = pattern p) summed over all 2^n x 2^h (V2, H)
-    states; pattern p counts as reconstructed when unit p has the largest marginal.
-    Returns hidden marginals (S, n, h) and reconstruction accuracy (S,) (or None).
-    """
-    v1, v2, hid = slice(0, n), slice(n, 2 * n), slice(2 * n, 2 * n + h)
-    Hs = ((np.arange(2 ** h)[:, None] >> np.arange(h)) & 1).astype(float)      # (2^h, h)
-    Whh = W[:, hid, hid]
-    qh = np.einsum("ki,sij,kj->sk", Hs, Whh, Hs) / 2                          # (S, 2^h)
-    # input to the hidden units from V1 = V2 = pattern p (one-hot): rows p of W1h and W2h
-    a = W[:, v1, hid] + W[:, v2, hid] + b[:, None, hid]                          # (S, n, h)
-    logit = (a @ Hs.T + qh[:, None, :]) / T                                      # (S, n, 2^h)
-    P = np.exp(logit - logit.max(-1, keepdims=True))
-    P /= P.sum(-1, keepdims=True)
-    marg = P @ Hs                                                                # (S, n, h)
+    """Exact read-out at T: codes P(h_j = 1 | V1 = V2 = pattern p) (S, n, h); reconstruction (S,):
+    with V1 = pattern p, p is reconstructed when unit p of V2 has the largest marginal."""
+    Hs, hid = all_states(h), slice(2 * n, 2 * n + h)
+    marg = hidden_given_visible(W, b, np.hstack([np.eye(n), np.eye(n)]), n, h, T).transpose(0, 2, 1) @ Hs
     if not recon:
         return marg, None
-    V2s = ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1).astype(float)      # (2^n, n)
-    q2 = np.einsum("ki,sij,kj->sk", V2s, W[:, v2, v2], V2s) / 2 + b[:, v2] @ V2s.T  # (S, 2^n)
-    cross = np.einsum("ki,sij,lj->skl", V2s, W[:, v2, hid], Hs)                  # (S, 2^n, 2^h)
-    a1 = W[:, v1, hid] + b[:, None, hid]                                         # (S, n, h) from V1 only
-    lh = a1 @ Hs.T + qh[:, None, :]                                              # (S, n, 2^h)
-    logit = (cross[:, None] + q2[:, None, :, None] + lh[:, :, None, :]) / T      # (S, n, 2^n, 2^h)
-    logit -= logit.max((-1, -2), keepdims=True)
-    P = np.exp(logit)
-    Pv2 = P.sum(-1)
-    Pv2 /= Pv2.sum(-1, keepdims=True)                                            # (S, n, 2^n)
-    mv2 = Pv2 @ V2s                                                              # (S, n, n)
-    acc = (mv2.argmax(-1) == np.arange(n)).mean(-1)
-    return marg, acc
+    logz2, mean_v2 = group_given_hidden(W, b, slice(n, 2 * n), hid, T)[:2]   # V2 summed out
+    L = (W[:, :n, hid] @ Hs.T + (quad(Hs, W[:, hid, hid]) + b[:, hid] @ Hs.T)[:, None]) / T
+    P = softexp(L + logz2[:, None], -1)                               # (S, n, 2^h): P(h | V1 = p)
+    mv2 = (P / P.sum(-1, keepdims=True)) @ mean_v2                    # (S, n, n)
+    return marg, (mv2.argmax(-1) == np.arange(n)).mean(-1)
 
 
-def gibbs_sweep(W, b, state, order, U, free, T):
-    """One time unit of asynchronous Gibbs sampling, in place: every unit is probed
-    once, in the seed's random order, in all C chains of the seed at once.
-
-    state (S, C, N) of 0/1 floats; order (S, N) unit order; U (S, N, C) uniforms;
-    free (C, N) bool (clamped units keep their value).
-    """
-    sidx = np.arange(W.shape[0])
-    for k in range(W.shape[1]):
-        u = order[:, k]
-        new = (U[:, k, :] < bm_on_prob(W, b, state, u, T)).astype(float)
-        state[sidx, :, u] = np.where(free[:, u].T, new, state[sidx, :, u])
-    return state
-
-
-def bm_phase_stats(W, b, d, pattern, free, temps, n_anneal, cfg):
-    """One learning cycle's statistics for S seeds: p_ij - p'_ij, shape (S, N, N)
-    (the diagonal holds p_i - p'_i, used for the thresholds).
-
-    d: per-seed random draws (bm_draws); free (C, N): which units of each chain may
-    change; the first n chains are the positive (clamped) phase, the rest negative.
-    """
-    S, N = W.shape[0], W.shape[1]
-    P, n2 = pattern.shape                                        # P positive chains, 2n visible
-    flipu = np.stack([x["flip"] for x in d])                     # (S, P, 2n)
-    on_off = pattern * (flipu < cfg["bm_noise_on"])            # clamped on-unit turned off
-    off_on = (1 - pattern) * (flipu < cfg["bm_noise_off"])     # clamped off-unit turned on
-    state = np.stack([x["init"] for x in d]).astype(float)      # (S, C, N)
-    state[:, :P, :n2] = pattern + off_on - on_off
-    order = np.stack([x["order"] for x in d])                   # (S, sweeps, N)
-    U = np.stack([x["u"] for x in d])                           # (S, sweeps, N, C)
-    pos = np.zeros((S, N, N))
-    neg = np.zeros((S, N, N))
-    for t, T in enumerate(temps):
-        gibbs_sweep(W, b, state, order[:, t], U[:, t], free, T)
-        if t >= n_anneal:                    # statistics at the final temperature
-            pos += np.einsum("sci,scj->sij", state[:, :P], state[:, :P])
-            neg += np.einsum("sci,scj->sij", state[:, P:], state[:, P:])
-    return (pos - neg) / (P * cfg["bm_collect"])
-
-
-def train_boltzmann(seeds, cfg, record=False, snapshot_every=0):
-    """AHS 1985 Boltzmann learning of the encoder, all seeds as one batched computation.
-
-    One learning cycle = n positive-phase chains (V1 and V2 noisily clamped to pattern
-    p, p = 1..n, hidden units free) and n negative-phase chains (every unit free), each
-    annealed through cfg["schedule"] (one time unit = every free unit probed once, in a
-    random order), then cfg["collect"] more time units at the final temperature during
-    which s_i s_j is averaged (once per time unit, over the n chains of the phase);
-    then every weight and threshold takes one step: step * sign(p_ij - p'_ij) ("sign")
-    or lr * (p_ij - p'_ij) ("prop"). A seed stops learning once strictly solved
-    (exact evaluation after every cycle, see bm_eval).
-    """
-    n, h, S = cfg["n"], cfg["hidden"], len(seeds)
-    P = n * cfg["bm_anneals"]                      # positive chains = negative chains
-    N, C = 2 * n + h, 2 * P
+def train_boltzmann(seeds, cfg, callback=None, progress=None):
+    """AHS 1985 Boltzmann learning, all seeds batched. A cycle measures p_ij (clamped) and
+    p'_ij (free) at the final temperature, sampled or exact, moves every weight and threshold
+    by step * sign(p_ij - p'_ij) (none for a tie, |p - p'| <= bm_tie) or lr * (p_ij - p'_ij),
+    multiplies them by 1 - decay and reads the net out exactly; a seed stops once strictly
+    solved. Each seed draws its initial weights, then each cycle's uniforms, from its own
+    generator (row s of a sweep = the run of seed s). callback(cycle, W, b, active): each cycle."""
+    n, h, S, N, mask = cfg["n"], cfg["hidden"], len(seeds), 2 * cfg["n"] + cfg["hidden"], bm_mask(cfg["n"], cfg["hidden"], cfg["bm_intra"])
     temps = parse_schedule(cfg["bm_schedule"])
-    temps = temps + [temps[-1]] * cfg["bm_collect"]
-    n_sweeps, n_anneal = len(temps), len(temps) - cfg["bm_collect"]
-    T_eval = cfg["bm_eval_T"] if cfg["bm_eval_T"] else temps[-1]
-    mask = bm_mask(n, h, cfg["bm_intra"])
-    rngs = seed_rngs(seeds)
-    W = np.zeros((S, N, N))
-    b = np.zeros((S, N))
-    if cfg["bm_init_scale"] > 0:
-        for s in range(S):
-            A = rngs[s].uniform(-cfg["bm_init_scale"], cfg["bm_init_scale"], (N, N))
-            W[s] = np.triu(A, 1) + np.triu(A, 1).T
-        W *= mask
-    free = np.ones((C, N), bool)
-    free[:P, :2 * n] = False                       # positive chains: visible units clamped
-    pattern = np.tile(np.hstack([np.eye(n), np.eye(n)]), (cfg["bm_anneals"], 1))   # (P, 2n)
-    sidx = np.arange(S)
-    active = np.ones(S, bool)
-    solve_cycle = np.full(S, -1)
-    first_n = np.full(S, -1)                      # first cycle with n distinct codes
-    first_n1 = np.full(S, -1)                     # first cycle with n - 1 distinct codes
-    hist = {k: [] for k in ("distinct", "acc", "wnorm")} if record else None
-    snaps = []
-
-    def evaluate(cycle):
-        marg, _ = bm_eval(W, b, n, h, T_eval, recon=False)
-        codes = code_ints(marg > 0.5)
-        nd = n_distinct(codes)
-        acc = np.zeros(S)
-        check = np.flatnonzero(active & (nd == n)) if not record else sidx
-        if len(check):
-            acc[check] = bm_eval(W[check], b[check], n, h, T_eval)[1]
-        hit = active & (nd >= n - 1) & (first_n1 < 0)
-        first_n1[hit] = cycle
-        hit = active & (nd == n) & (first_n < 0)
-        first_n[hit] = cycle
-        ok = active & (nd == n) & (acc == 1.0)
-        solve_cycle[ok] = cycle
-        active[ok] = False
-        if record:
-            hist["distinct"].append(nd)
-            hist["acc"].append(acc)
-            hist["wnorm"].append(np.sqrt((W ** 2).sum((1, 2)) / 2))
-            if snapshot_every and (cycle % snapshot_every == 0 or ok[0]):
-                snaps.append((cycle, marg[0].copy(), 1))
-
-    evaluate(0)
-    for cycle in range(1, cfg["bm_cycles"] + 1):
+    temps, T = temps + [temps[-1]] * cfg["bm_collect"], temps[-1]
+    rngs = [np.random.default_rng(int(s)) for s in seeds]
+    sc = cfg["bm_init_scale"]            # initial weights U(-sc, sc) on every edge; 0: no draw
+    W = np.stack([np.triu(r.uniform(-sc, sc, (N, N)), 1) if sc else np.zeros((N, N)) for r in rngs])
+    W, b = (W + W.transpose(0, 2, 1)) * mask, np.zeros((S, N))
+    V, w, _ = flip_set(n, cfg["bm_noise_on"], cfg["bm_noise_off"], cfg["bm_flips"])
+    active, solve, first_n = np.ones(S, bool), np.full(S, -1), np.full(S, -1)
+    for cycle in range(cfg["bm_cycles"] + 1):
+        act = np.flatnonzero(active)
+        if cycle:                                                     # cycle 0: the initial net
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                if cfg["bm_stats"] == "exact":
+                    diff = clamped_stats(W[act], b[act], n, h, T, V, w) - free_stats(W[act], b[act], n, h, T)
+                else:
+                    U = np.stack([rngs[s].random(n_uniforms(n, h, len(temps))) for s in act])
+                    diff = sampled_stats(W[act], b[act], U, n, temps, cfg["bm_collect"], cfg)
+                step = (cfg["bm_step"] * np.sign(diff) * (np.abs(diff) > cfg["bm_tie"])
+                        if cfg["bm_rule"] == "sign" else cfg["bm_lr"] * diff)
+                W[act] = (W[act] + step * mask) * (1 - cfg["bm_decay"])
+                b[act] = (b[act] + np.diagonal(step, axis1=1, axis2=2)) * (1 - cfg["bm_decay"])
+            check_finite([W[act], b[act]], "Boltzmann learning: the weights")
+        nd = n_distinct(code_ints(bm_eval(W[act], b[act], n, h, T, recon=False)[0] > 0.5))
+        first_n[act[(nd == n) & (first_n[act] < 0)]] = cycle
+        check = act[nd == n]                                          # reconstruction too?
+        ok = check[bm_eval(W[check], b[check], n, h, T)[1] == 1.0] if len(check) else check
+        solve[ok], active[ok] = cycle, False
+        if callback:
+            callback(cycle, W, b, active)
+        if progress and cycle % 20 == 0:
+            progress(f"cycle {cycle}/{cfg['bm_cycles']}, {active.sum()} of {S} seeds learning")
         if not active.any():
             break
-        act = np.flatnonzero(active)            # only the seeds still learning
-        d = [bm_draws(rngs[s], P, n, N, C, n_sweeps) for s in act]
-        diff = bm_phase_stats(W[act], b[act], d, pattern, free, temps, n_anneal, cfg)
-        if cfg["bm_rule"] == "sign":
-            dW = cfg["bm_step"] * np.sign(diff)
-        else:
-            dW = cfg["bm_lr"] * diff
-        keep = 1.0 - cfg["bm_decay"]             # optional weight decay (0 = none, the default)
-        W[act] = (W[act] + dW * mask) * keep
-        b[act] = (b[act] + np.diagonal(dW, axis1=1, axis2=2)) * keep   # thresholds
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            raise DivergenceError("Boltzmann weights became non-finite; lower --bm-lr")
-        evaluate(cycle)
-    marg, acc = bm_eval(W, b, n, h, T_eval)
+    marg, acc = bm_eval(W, b, n, h, T)
     codes = code_ints(marg > 0.5)
-    res = {"params": {"W": W, "b": b}, "H": marg, "codes": codes,
-           "n_distinct": n_distinct(codes), "acc": acc, "solved": solve_cycle >= 0,
-           "epochs_to_solve": solve_cycle, "first_n_codes": first_n,
-           "first_n_minus_1_codes": first_n1,
-           "total_epochs": np.where(solve_cycle >= 0, solve_cycle, cfg["bm_cycles"]),
-           "attempts": np.ones(S, int), "restarts_at": [[] for _ in range(S)]}
-    if record:
-        res["history"] = {k: np.array(a) for k, a in hist.items()}
-        res["snapshots"] = snaps
-    return res
-
-
-# ----------------------------------------------------------------------------- analysis
-
-def wilson(k, N, z=1.959964):
-    """Wilson score 95% interval for k successes out of N."""
-    if N == 0:
-        return [0.0, 1.0]
-    ph = k / N
-    den = 1 + z * z / N
-    c = (ph + z * z / (2 * N)) / den
-    w = z * math.sqrt(ph * (1 - ph) / N + z * z / (4 * N * N)) / den
-    return [max(0.0, c - w), min(1.0, c + w)]
-
-
-def describe(x):
-    """mean, std, min, quartiles, max and a t-free normal 95% interval of the mean."""
-    x = np.asarray(x, float)
-    if x.size == 0:
-        return {"count": 0}
-    out = {"count": int(x.size), "mean": float(x.mean()), "std": float(x.std(ddof=1)) if x.size > 1 else 0.0,
-           "min": float(x.min()), "q1": float(np.percentile(x, 25)),
-           "median": float(np.median(x)), "q3": float(np.percentile(x, 75)), "max": float(x.max())}
-    half = 1.959964 * out["std"] / math.sqrt(x.size)
-    out["ci95_mean"] = [out["mean"] - half, out["mean"] + half]
-    return out
-
-
-def pair_index(n):
-    """Map (i, j), i < j, -> 0 .. n(n-1)/2 - 1 as an (n, n) table."""
-    idx = -np.ones((n, n), int)
-    k = 0
-    for i in range(n):
-        for j in range(i + 1, n):
-            idx[i, j] = idx[j, i] = k
-            k += 1
-    return idx
-
-
-def uniformity_test(pair_lists, n, reps, rng):
-    """Chi-square statistic of the colliding-pair counts against uniform over the
-    n(n-1)/2 pairs, with a Monte Carlo p-value under the symmetry null: relabel the
-    patterns of every unsolved run by an independent uniform permutation (this keeps
-    each run's collision structure; the chi-square table is unreliable at ~1 count
-    per cell)."""
-    idx = pair_index(n)
-    npairs = n * (n - 1) // 2
-    runs = [np.array(pl) for pl in pair_lists if len(pl)]
-    counts = np.zeros(npairs, int)
-    for r in runs:
-        np.add.at(counts, idx[r[:, 0], r[:, 1]], 1)
-    total = counts.sum()
-    if total == 0:
-        return {"counts": counts.tolist(), "n_pairs_counted": 0}
-    E = total / npairs
-
-    def chi2(c):
-        return ((c - E) ** 2 / E).sum(-1)
-
-    stat = float(chi2(counts))
-    sim = np.zeros((reps, npairs))
-    for r in runs:
-        perm = rng.random((reps, n)).argsort(-1)                  # (reps, n)
-        k = idx[perm[:, r[:, 0]], perm[:, r[:, 1]]]               # (reps, pairs in run)
-        np.add.at(sim, (np.repeat(np.arange(reps), k.shape[1]), k.ravel()), 1)
-    csim = chi2(sim)
-    pval = float(((csim >= stat - 1e-12).sum() + 1) / (reps + 1))
-    plow = float(((csim <= stat + 1e-12).sum() + 1) / (reps + 1))
-    return {"counts": counts.tolist(), "n_pairs_counted": int(total), "expected_per_pair": E,
-            "chi2": stat, "df": npairs - 1, "p_monte_carlo": pval,
-            "p_lower_tail": plow, "reps": reps}
-
-
-def hamming_structure(codes_rows, h, reps, rng):
-    """For unsolved runs with exactly n-1 distinct codes (one shared corner, one empty
-    corner): Hamming distance between the shared and the empty corner. Under a random
-    choice of the empty corner among the other 2^h - 1 corners, distance d has
-    probability C(h, d) / (2^h - 1). Returns observed counts, expected counts, the
-    chi-square statistic and a Monte Carlo p-value."""
-    d_obs = []
-    for codes in codes_rows:
-        vals, cnt = np.unique(codes, return_counts=True)
-        if len(vals) != 2 ** h - 1 or cnt.max() != 2:
-            continue
-        shared = int(vals[cnt == 2][0])
-        empty = int(np.setdiff1d(np.arange(2 ** h), vals)[0])
-        d_obs.append(bin(shared ^ empty).count("1"))
-    probs = np.array([math.comb(h, d) for d in range(1, h + 1)], float) / (2 ** h - 1)
-    obs = np.bincount(np.array(d_obs, int), minlength=h + 1)[1:]
-    m = len(d_obs)
-    out = {"runs": m, "observed_by_distance": obs.tolist(),
-           "expected_by_distance": (m * probs).tolist()}
-    if m == 0:
-        return out
-    E = m * probs
-    stat = float(((obs - E) ** 2 / E).sum())
-    sim = rng.multinomial(m, probs, size=reps)
-    pval = float((((((sim - E) ** 2) / E).sum(-1) >= stat - 1e-12).sum() + 1) / (reps + 1))
-    out.update({"chi2": stat, "df": h - 1, "p_monte_carlo": pval, "reps": reps})
-    return out
-
-
-def collision_geometry(runs, h):
-    """Where the two members of each colliding pair sit relative to their shared corner.
-
-    runs: (code_table, hidden_activations, colliding_pairs) of unsolved runs. For a
-    pattern with code c, its deviation is |h - c| per unit; its "edge" is the unit of
-    largest deviation. A pair is on "two edges" when both members deviate by more
-    than 0.2, along different units (each sits part-way along a different edge
-    leaving the shared corner), "one edge" when along the same unit, else "corner".
-    """
-    kinds = {"two_edges": 0, "one_edge": 0, "corner": 0}
-    devs = []
-    for bits, H, pairs in runs:
-        bits, H = np.asarray(bits, float), np.asarray(H, float)
-        for i, j in pairs:
-            di, dj = np.abs(H[i] - bits[i]), np.abs(H[j] - bits[j])
-            mi, mj = di.max(), dj.max()
-            devs += [mi, mj]
-            if min(mi, mj) <= 0.2:
-                kinds["corner"] += 1
-            elif di.argmax() != dj.argmax():
-                kinds["two_edges"] += 1
-            else:
-                kinds["one_edge"] += 1
-    out = dict(kinds, pairs=sum(kinds.values()))
-    if devs:
-        out["median_max_deviation"] = float(np.median(devs))
-    return out
-
-
-def constant_units(H, tol=0.1):
-    """Hidden units whose activation varies by less than tol over the patterns
-    (they carry no code bit)."""
-    H = np.asarray(H, float)
-    return int((H.max(0) - H.min(0) < tol).sum())
-
-
-def per_seed_metrics(res, s, cfg):
-    solved = bool(res["solved"][s])
-    H = res["H"][s]
-    bits = ((res["codes"][s][:, None] >> np.arange(cfg["hidden"])) & 1).astype(int)
-    out = {"algo": cfg["algo"], "seed": None, "solved": solved,
-           "epochs_to_solve": int(res["epochs_to_solve"][s]) if solved else None,
-           "n_distinct_codes": int(res["n_distinct"][s]),
-           "code_table": bits.tolist(),
-           "hidden_activations": np.round(H, 6).tolist(),
-           "reconstruction_accuracy": float(res["acc"][s]),
-           "attempts": int(res["attempts"][s]),
-           "total_epochs": int(res["total_epochs"][s]),
-           "max_abs_weight": float(max(np.abs(a[s]).max() for a in res["params"].values())),
-           "colliding_pairs": [] if solved else colliding_pairs(res["codes"][s])}
-    if cfg["algo"] == "boltzmann":
-        for k in ("first_n_codes", "first_n_minus_1_codes"):
-            out[k] = int(res[k][s]) if res[k][s] >= 0 else None
-    else:
-        out["restarts_at_epoch"] = res["restarts_at"][s]
-    return out
-
-
-def summarize(per_seed, cfg):
-    N = len(per_seed)
-    k = sum(r["solved"] for r in per_seed)
-    ep = [r["epochs_to_solve"] for r in per_seed if r["solved"]]
-    unsolved = [r for r in per_seed if not r["solved"]]
-    rng = np.random.default_rng(cfg["mc_seed"])
-    n, h = cfg["n"], cfg["hidden"]
-    codes_rows = [np.array([int("".join(map(str, row[::-1])), 2) for row in r["code_table"]])
-                  for r in unsolved]
-    out = {"solved": {"count": k, "n": N, "rate": k / N, "ci95": wilson(k, N)},
-           "epochs_to_solve": describe(ep),
-           "n_distinct_codes": describe([r["n_distinct_codes"] for r in per_seed]),
-           "n_distinct_codes_unsolved": {str(v): sum(r["n_distinct_codes"] == v for r in unsolved)
-                                         for v in sorted({r["n_distinct_codes"] for r in unsolved})},
-           "reconstruction_accuracy": describe([r["reconstruction_accuracy"] for r in per_seed]),
-           "attempts": describe([r["attempts"] for r in per_seed]),
-           "attempts_histogram": {str(a): sum(r["attempts"] == a for r in per_seed)
-                                  for a in sorted({r["attempts"] for r in per_seed})},
-           "total_epochs": describe([r["total_epochs"] for r in per_seed]),
-           "max_abs_weight_solved": describe([r["max_abs_weight"] for r in per_seed if r["solved"]]),
-           "max_abs_weight_unsolved": describe([r["max_abs_weight"] for r in per_seed
-                                                if not r["solved"]]),
-           "colliding_pair_uniformity": uniformity_test([r["colliding_pairs"] for r in unsolved],
-                                                        n, cfg["mc_reps"], rng),
-           "shared_to_empty_corner": hamming_structure(codes_rows, h, cfg["mc_reps"], rng),
-           "constant_hidden_units": {str(v): c for v, c in zip(*np.unique(
-               [constant_units(r["hidden_activations"]) for r in per_seed], return_counts=True))},
-           "collision_geometry": collision_geometry(
-               [(r["code_table"], r["hidden_activations"], r["colliding_pairs"]) for r in unsolved], h),
-}
-    if cfg["algo"] == "boltzmann":
-        for key in ("first_n_codes", "first_n_minus_1_codes"):
-            vals = [r[key] for r in per_seed if r[key] is not None]
-            out[key] = describe(vals)
-            out[key]["reached"] = len(vals)
-    return out
-
-
-# ----------------------------------------------------------------------------- tables
-
-RESULT_FILES = {  # file in results/ -> row label; written by the commands in the README
-    "bp_ce_n8.json": "backprop CE, 1 attempt",
-    "bp_sse_n8.json": "backprop SSE, 1 attempt",
-    "bp_ce_n8_restarts.json": "backprop CE, restarts",
-    "bp_sse_n8_restarts.json": "backprop SSE, restarts",
-    "bm_n8.json": "Boltzmann (AHS 1985 procedure)",
-}
-
-
-def _load(path):
-    if not os.path.isfile(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
-
-
-def tables(results_dir):
-    """Markdown tables (8-3-8 side by side; N-log2N-N) from the sweep JSON files."""
-    rows = ["| learner (8-3-8) | seeds | strict solve (95% CI) | median epochs or cycles to solve "
-            "| attempts (mean, max) | sweep wall-clock |", "|---|---|---|---|---|---|"]
-    for fname, name in RESULT_FILES.items():
-        d = _load(os.path.join(results_dir, fname))
-        if d is None:
-            continue
-        s, e, a = d["summary"]["solved"], d["summary"]["epochs_to_solve"], d["summary"]["attempts"]
-        unit = "cycles" if d["config"]["algo"] == "boltzmann" else "epochs"
-        med = f"{e['median']:.0f} {unit}" if e["count"] else "-"
-        if unit == "cycles":
-            f8 = d["summary"]["first_n_codes"]
-            med += (f"; all 8 codes first reached in {f8['reached']}/{s['n']}"
-                    + (f", median cycle {f8['median']:.0f}" if f8["reached"] else ""))
-        rows.append(f"| {name} | {s['n']} | {s['count']}/{s['n']} = {100 * s['rate']:.0f}% "
-                    f"({100 * s['ci95'][0]:.0f}-{100 * s['ci95'][1]:.0f}%) | {med} "
-                    f"| {a['mean']:.2f}, {a['max']:.0f} | {d['wallclock_s']:.0f} s |")
-    rows.append("| AHS 1985 Boltzmann (paper) | 20 | 16/20 = 80% with all 8 codes "
-                "| 1,570 cycles (all 8 codes) | 1 | - |")
-    rows.append("| public backprop reproduction (CE) | 30 | 21/30 = 70% | seed 0: 3,631 epochs "
-                "| 1 | about 0.6 s per seed |")
-    out = ["\n".join(rows), ""]
-    rows = ["| net | backprop CE: solve, median epochs, sweep wall-clock | backprop SSE: same "
-            "| Boltzmann: solve, median cycles, sweep wall-clock |", "|---|---|---|---|"]
-    for n in (4, 8, 16, 32):
-        cells = []
-        for pre in ("bp_ce", "bp_sse", "bm"):
-            d = _load(os.path.join(results_dir, f"{pre}_n{n}.json"))
-            if d is None:
-                cells.append("not run")
-                continue
-            s, e = d["summary"]["solved"], d["summary"]["epochs_to_solve"]
-            med = f"{e['median']:.0f}" if e["count"] else "-"
-            cells.append(f"{s['count']}/{s['n']} = {100 * s['rate']:.0f}%, {med}, "
-                         f"{d['wallclock_s']:.0f} s")
-        h = int(round(math.log2(n)))
-        rows.append(f"| {n}-{h}-{n} | " + " | ".join(cells) + " |")
-    out.append("\n".join(rows))
-    return "\n".join(out)
-
-
-# ----------------------------------------------------------------------------- CLI
-
-def _int(lo, name_hint=""):
-    def f(text):
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
-        if v < lo:
-            raise argparse.ArgumentTypeError(f"must be >= {lo}, got {v}")
-        return v
-    return f
-
-
-def _float(lo=None, hi=None, lo_open=False, hi_open=False):
-    def f(text):
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-        if not math.isfinite(v):
-            raise argparse.ArgumentTypeError(f"must be finite, got {text}")
-        if lo is not None and (v < lo or (lo_open and v == lo)):
-            raise argparse.ArgumentTypeError(f"must be {'>' if lo_open else '>='} {lo}, got {v}")
-        if hi is not None and (v > hi or (hi_open and v == hi)):
-            raise argparse.ArgumentTypeError(f"must be {'<' if hi_open else '<='} {hi}, got {v}")
-        return v
-    return f
-
-
-def _schedule(text):
-    try:
-        parse_schedule(text)
-    except (ValueError, TypeError):
-        raise argparse.ArgumentTypeError(f"expected 'T:steps,T:steps,...' with T > 0, got {text!r}")
-    return text
-
-
-def build_parser():
-    p = argparse.ArgumentParser(
-        description="n-log2(n)-n encoder by backprop or by AHS 1985 Boltzmann learning.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--seed", type=_int(0), default=0, help="seed of a single run")
-    p.add_argument("--sweep", type=_int(1), default=None, metavar="N",
-                   help="run seeds 0..N-1 as one batched computation and summarize")
-    p.add_argument("--json", default=None, metavar="PATH", help="write results as JSON")
-    p.add_argument("--quiet", action="store_true", help="print only the summary lines")
-    p.add_argument("--algo", choices=["backprop", "boltzmann"], default="backprop")
-    p.add_argument("--n", type=_int(2), default=8, help="number of one-hot patterns")
-    p.add_argument("--hidden", type=_int(1), default=None,
-                   help="hidden units (default log2 n; n must then be a power of two)")
-    g = p.add_argument_group("backprop")
-    g.add_argument("--loss", choices=["ce", "sse"], default="ce",
-                   help="cross-entropy or RHW's squared error")
-    g.add_argument("--lr", type=_float(0, lo_open=True), default=0.5, help="learning rate")
-    g.add_argument("--momentum", type=_float(0, 1, hi_open=True), default=0.9)
-    g.add_argument("--init-scale", type=_float(0, lo_open=True), default=0.1,
-                   help="initial weights U(-s, s); biases start at 0")
-    g.add_argument("--epochs", type=_int(1), default=20000, help="epoch cap per attempt")
-    g.add_argument("--restarts", type=_int(0), default=0,
-                   help="extra attempts allowed after a plateau or the epoch cap")
-    g.add_argument("--plateau", type=_int(1), default=2000,
-                   help="P: restart when < n distinct codes and the code table unchanged for P epochs")
-    g = p.add_argument_group("Boltzmann (AHS 1985)")
-    g.add_argument("--bm-cycles", type=_int(1), default=4000, help="learning-cycle cap")
-    g.add_argument("--bm-schedule", type=_schedule, default="20:2,15:2,12:2,10:4",
-                   help="annealing schedule, temperature:time-units")
-    g.add_argument("--bm-collect", type=_int(1), default=10,
-                   help="time units of statistics at the final temperature")
-    g.add_argument("--bm-anneals", type=_int(1), default=1,
-                   help="annealings per pattern per phase in one learning cycle")
-    g.add_argument("--bm-rule", choices=["sign", "prop"], default="sign",
-                   help="fixed step with the sign of (p - p') or proportional lr * (p - p')")
-    g.add_argument("--bm-step", type=_float(0, lo_open=True), default=2.0, help="sign-rule step")
-    g.add_argument("--bm-lr", type=_float(0, lo_open=True), default=20.0, help="prop-rule rate")
-    g.add_argument("--bm-noise-on", type=_float(0, 1, hi_open=True), default=0.15,
-                   help="noisy clamping: P(a clamped on-unit is turned off)")
-    g.add_argument("--bm-noise-off", type=_float(0, 1, hi_open=True), default=0.02,
-                   help="noisy clamping: P(a clamped off-unit is turned on)")
-    g.add_argument("--bm-intra", type=_int(0), default=1, choices=[0, 1],
-                   help="1: connections within V1, within V2 and within H")
-    g.add_argument("--bm-decay", type=_float(0, 1, hi_open=True), default=0.0,
-                   help="weight decay: every weight and threshold times (1 - d) after each step")
-    g.add_argument("--bm-init-scale", type=_float(0), default=0.0,
-                   help="initial weights U(-s, s) (0: all weights start at zero)")
-    g.add_argument("--bm-eval-T", type=_float(0), default=0.0,
-                   help="temperature of the exact evaluation (0: the final annealing temperature)")
-    g = p.add_argument_group("analysis")
-    g.add_argument("--mc-reps", type=_int(100), default=20000,
-                   help="Monte Carlo replicates of the uniformity tests")
-    g.add_argument("--mc-seed", type=_int(0), default=12345, help="seed of the Monte Carlo tests")
-    p.add_argument("--table", default=None, metavar="DIR",
-                   help="print the README's comparison tables from the sweep JSONs in DIR and exit")
-    return p
-
-
-def parse_args(argv=None):
-    parser = build_parser()
-    a = parser.parse_args(argv)
-    if a.hidden is None:
-        hb = int(round(math.log2(a.n)))
-        if 2 ** hb != a.n:
-            parser.error(f"argument --n: {a.n} is not a power of two; give --hidden explicitly")
-        a.hidden = hb
-    if a.algo == "boltzmann":
-        if a.n > 10:
-            parser.error("argument --n: the Boltzmann learner's exact evaluation enumerates 2^n "
-                         "states; use n <= 10")
-        if a.hidden > 8:
-            parser.error("argument --hidden: the Boltzmann learner supports hidden <= 8")
-        if a.restarts:
-            parser.error("argument --restarts: restarts are implemented for backprop only")
-    if a.json:
-        d = os.path.dirname(os.path.abspath(a.json))
-        if not (os.path.isdir(d) and os.access(d, os.W_OK)):
-            parser.error(f"argument --json: directory {d} does not exist or is not writable")
-    return a
-
-
-def config_of(a):
-    return {"algo": a.algo, "n": a.n, "hidden": a.hidden, "loss": a.loss, "lr": a.lr,
-            "momentum": a.momentum, "init_scale": a.init_scale, "epochs": a.epochs,
-            "restarts": a.restarts, "plateau": a.plateau, "bm_cycles": a.bm_cycles,
-            "bm_schedule": a.bm_schedule, "bm_collect": a.bm_collect, "bm_anneals": a.bm_anneals, "bm_rule": a.bm_rule,
-            "bm_step": a.bm_step, "bm_lr": a.bm_lr, "bm_noise_on": a.bm_noise_on,
-            "bm_noise_off": a.bm_noise_off, "bm_intra": a.bm_intra, "bm_decay": a.bm_decay,
-            "bm_init_scale": a.bm_init_scale, "bm_eval_T": a.bm_eval_T,
-            "mc_reps": a.mc_reps, "mc_seed": a.mc_seed}
+    return {"params": {"W": W, "b": b}, "H": marg, "codes": codes, "n_distinct": n_distinct(codes), "acc": acc,
+            "solved": solve >= 0, "epochs_to_solve": solve, "first_n_codes": first_n, "attempts": np.ones(S, int),
+            "total_epochs": np.where(solve >= 0, solve, cycle), "restarts_at": [[] for _ in range(S)]}
 
 
 def run(seeds, cfg, **kw):
-    train = train_backprop if cfg["algo"] == "backprop" else train_boltzmann
-    return train(list(seeds), cfg, **kw)
+    return (train_backprop if cfg["algo"] == "backprop" else train_boltzmann)(list(seeds), cfg, **kw)
 
 
-def to_builtin(x):
-    if isinstance(x, dict):
-        return {str(k): to_builtin(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [to_builtin(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return to_builtin(x.tolist())
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.floating,)):
-        return float(x)
-    if isinstance(x, (np.bool_,)):
-        return bool(x)
-    return x
+# ----------------------------------------------------------------------------- summaries
+
+def wilson(k, N, z=1.959964):
+    """Wilson score 95% interval for k successes out of N."""
+    ph, den = k / N, 1 + z * z / N
+    c, w = (ph + z * z / (2 * N)) / den, z * math.sqrt(ph * (1 - ph) / N + z * z / (4 * N * N)) / den
+    return [max(0.0, c - w), min(1.0, c + w)]
 
 
-def write_json(path, obj):
-    path = os.path.abspath(path)
-    tmp = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".tmp")
-    with open(tmp, "w") as f:
-        json.dump(to_builtin(obj), f)
-        f.write("\n")
-    os.replace(tmp, path)
+def rate(k, N):
+    return {"count": int(k), "n": N, "rate": k / N, "ci95": wilson(k, N)}
+
+
+def describe(x):
+    """count, mean, std, min, quartiles, max and a normal 95% interval of the mean."""
+    x = np.asarray(x, float)
+    if x.size == 0:
+        return {"count": 0}
+    m, std = float(x.mean()), float(x.std(ddof=1)) if x.size > 1 else 0.0
+    q1, med, q3 = (float(v) for v in np.percentile(x, [25, 50, 75]))
+    half = 1.959964 * std / math.sqrt(x.size)
+    return {"count": int(x.size), "mean": m, "std": std, "min": float(x.min()), "q1": q1,
+            "median": med, "q3": q3, "max": float(x.max()), "ci95_mean": [m - half, m + half]}
+
+
+def per_seed_metrics(res, s, cfg, seed):
+    """The JSON metrics of row s of a run."""
+    solved, first, codes = bool(res["solved"][s]), int(res["first_n_codes"][s]), res["codes"][s]
+    return {"algo": cfg["algo"], "seed": seed, "solved": solved, "epochs_to_solve": int(res["epochs_to_solve"][s])
+            if solved else None, "first_n_codes": first if first >= 0 else None, "n_distinct_codes": int(res["n_distinct"][s]),
+            "code_table": ((codes[:, None] >> np.arange(cfg["hidden"])) & 1).tolist(),
+            "hidden_activations": np.round(res["H"][s], 6).tolist(),
+            "reconstruction_accuracy": float(res["acc"][s]), "attempts": int(res["attempts"][s]),
+            "total_epochs": int(res["total_epochs"][s]), "restarts_at_epoch": res["restarts_at"][s],
+            "max_abs_weight": float(max(np.abs(a[s]).max() for a in res["params"].values())),
+            "colliding_pairs": [list(c) for c in itertools.combinations(range(len(codes)), 2)
+                                if codes[c[0]] == codes[c[1]]]}
+
+
+def summarize(per):
+    """A sweep's summary: all-codes-reached and strict-solve rates, distributions."""
+    un = [r for r in per if not r["solved"]]
+    reached = [r["first_n_codes"] for r in per if r["first_n_codes"] is not None]
+    out = {"solved": rate(sum(r["solved"] for r in per), len(per)),
+           "epochs_to_solve": describe([r["epochs_to_solve"] for r in per if r["solved"]]),
+           "first_n_codes": dict(describe(reached), **rate(len(reached), len(per))),
+           "n_distinct_codes_unsolved": {str(v): sum(r["n_distinct_codes"] == v for r in un)
+                                         for v in sorted({r["n_distinct_codes"] for r in un})},
+           "max_abs_weight_solved": describe([r["max_abs_weight"] for r in per if r["solved"]]),
+           "max_abs_weight_unsolved": describe([r["max_abs_weight"] for r in un])}
+    for k in ("n_distinct_codes", "reconstruction_accuracy", "attempts", "max_abs_weight"):
+        out[k] = describe([r[k] for r in per])
+    return out
 
 
 def label(cfg):
-    if cfg["algo"] == "backprop":
-        return f"backprop {cfg['loss'].upper()} {cfg['n']}-{cfg['hidden']}-{cfg['n']}"
-    return f"Boltzmann {cfg['n']}-{cfg['hidden']}-{cfg['n']}"
+    net, c = f"{cfg['n']}-{cfg['hidden']}-{cfg['n']}", cfg
+    if c["algo"] == "backprop":
+        return f"backprop {c['loss'].upper()} {net}"
+    rule = f"sign rule {c['bm_step']:g}" if c["bm_rule"] == "sign" else f"prop rule {c['bm_lr']:g}"
+    return (f"Boltzmann {net} ({c['bm_stats']} statistics, {rule}, T = {parse_schedule(c['bm_schedule'])[-1]:g}, "
+            f"init {c['bm_init_scale']:g}" + (f", decay {c['bm_decay']:g})" if c["bm_decay"] else ")"))
 
 
 def summary_lines(summ, cfg, wall):
     """The sweep's printed summary (the README quotes these lines verbatim)."""
-    unit = "epochs" if cfg["algo"] == "backprop" else "cycles"
-    s, e = summ["solved"], summ["epochs_to_solve"]
-    lines = [f"{label(cfg)}: strict solve {s['count']}/{s['n']} = {100 * s['rate']:.0f}% "
-             f"(95% CI {100 * s['ci95'][0]:.0f}-{100 * s['ci95'][1]:.0f}%)"]
+    unit = "epoch" if cfg["algo"] == "backprop" else "cycle"
+    s, e, f, un = (summ[k] for k in ("solved", "epochs_to_solve", "first_n_codes", "n_distinct_codes_unsolved"))
+    pct = lambda r: f"{r['count']}/{r['n']} = {100 * r['rate']:.0f}% (95% CI {100 * r['ci95'][0]:.0f}-{100 * r['ci95'][1]:.0f}%)"  # noqa: E731
+    lines = [f"{label(cfg)}: {s['n']} seeds", f"  all {cfg['n']} codes reached: {pct(f)}"
+             + (f", median {unit} {f['median']:.0f}" if f["count"] else ""), f"  strict solve: {pct(s)}"]
     if e["count"]:
-        lines.append(f"  {unit} to solve: median {e['median']:.0f}, mean {e['mean']:.0f}, "
-                     f"std {e['std']:.0f}, min {e['min']:.0f}, q1 {e['q1']:.0f}, "
-                     f"q3 {e['q3']:.0f}, max {e['max']:.0f}")
+        lines.append(f"  {unit}s to solve: " + ", ".join(f"{k} {e[k]:.0f}" for k in ("median", "mean", "std", "min", "q1", "q3", "max")))
     if cfg["algo"] == "backprop" and cfg["restarts"]:
-        a = summ["attempts"]
-        lines.append(f"  attempts: mean {a['mean']:.2f}, max {a['max']:.0f}, histogram "
-                     + ", ".join(f"{k}:{v}" for k, v in summ["attempts_histogram"].items())
-                     + f"; total epochs median {summ['total_epochs']['median']:.0f}")
-    if cfg["algo"] == "boltzmann":
-        f7, f8 = summ["first_n_minus_1_codes"], summ["first_n_codes"]
-        lines.append(f"  first reached {cfg['n'] - 1}+ distinct codes: {f7['reached']}/{s['n']} "
-                     f"(median cycle {f7.get('median', float('nan')):.0f}); all {cfg['n']} codes: "
-                     f"{f8['reached']}/{s['n']} (median cycle {f8.get('median', float('nan')):.0f})")
-    un = summ["n_distinct_codes_unsolved"]
+        lines.append(f"  attempts: mean {summ['attempts']['mean']:.2f}, max {summ['attempts']['max']:.0f}")
     if un:
-        lines.append("  unsolved seeds by distinct codes: "
-                     + ", ".join(f"{k} codes: {v}" for k, v in un.items()))
-    u = summ["colliding_pair_uniformity"]
-    if u.get("n_pairs_counted"):
-        lines.append(f"  colliding pairs: {u['n_pairs_counted']} over {len(u['counts'])} pairs, "
-                     f"max count {max(u['counts'])}; chi2 = {u['chi2']:.1f} (df {u['df']}), "
-                     f"Monte Carlo p = {u['p_monte_carlo']:.3f} (lower tail {u['p_lower_tail']:.4f})")
-    hs = summ["shared_to_empty_corner"]
-    if hs.get("runs"):
-        lines.append(f"  shared-to-empty corner Hamming distance (d=1..{cfg['hidden']}): observed "
-                     f"{hs['observed_by_distance']}, expected "
-                     f"[{', '.join(f'{x:.1f}' for x in hs['expected_by_distance'])}]; "
-                     f"chi2 = {hs['chi2']:.1f} (df {hs['df']}), Monte Carlo p = {hs['p_monte_carlo']:.3f}")
-    cu = summ["constant_hidden_units"]
-    if set(cu) != {"0"}:
-        lines.append("  seeds by number of constant hidden units (range < 0.1 over patterns): "
-                     + ", ".join(f"{k}: {v}" for k, v in cu.items()))
-    g = summ["collision_geometry"]
-    if g["pairs"]:
-        lines.append(f"  colliding pair geometry: {g['two_edges']} on two different edges from the "
-                     f"shared corner, {g['one_edge']} on one edge, {g['corner']} at the corner; "
-                     f"median deviation from the corner {g['median_max_deviation']:.2f}")
-    ws, wu = summ["max_abs_weight_solved"], summ["max_abs_weight_unsolved"]
-    if cfg["algo"] == "boltzmann" and ws["count"] and wu["count"]:
-        lines.append(f"  largest |weight| (median over seeds): {ws['median']:.0f} at the solve, "
-                     f"{wu['median']:.0f} in unsolved seeds at cycle {cfg['bm_cycles']}")
-    lines.append(f"  wall-clock {wall:.1f} s")
-    return lines
+        lines.append("  unsolved seeds by distinct codes: " + ", ".join(f"{k} codes: {v}" for k, v in un.items()))
+    parts = [f"{summ[k]['median']:.0f} {what}" for k, what in (("max_abs_weight_solved", "at the solve"),
+             ("max_abs_weight_unsolved", "unsolved at the end")) if summ[k]["count"]]
+    return lines + [f"  largest |weight|, median: {', '.join(parts)}", f"  wall-clock {wall:.1f} s"]
 
 
 def single_lines(m, cfg, wall):
     unit = "epochs" if cfg["algo"] == "backprop" else "cycles"
-    lines = [f"{label(cfg)} seed {m['seed']}: solved {m['solved']}, {unit} to solve "
-             f"{m['epochs_to_solve']}, distinct codes {m['n_distinct_codes']}/{cfg['n']}, "
-             f"reconstruction {m['reconstruction_accuracy']:.3f}, attempts {m['attempts']}, "
-             f"wall-clock {wall:.2f} s"]
-    return lines
+    return ([f"{label(cfg)} seed {m['seed']}: solved {m['solved']}, {unit} to solve "
+             f"{m['epochs_to_solve']}, all {cfg['n']} codes first at {m['first_n_codes']}, distinct "
+             f"codes {m['n_distinct_codes']}/{cfg['n']}, reconstruction {m['reconstruction_accuracy']:.3f}, "
+             f"attempts {m['attempts']}, largest |weight| {m['max_abs_weight']:.1f}, wall-clock {wall:.2f} s",
+             "  code table (pattern: code, hidden activations):"]
+            + [f"    {i}: {''.join(map(str, bits))}  " + " ".join(f"{x:.3f}" for x in hv)
+               for i, (bits, hv) in enumerate(zip(m["code_table"], m["hidden_activations"]))]
+            + [f"  colliding pairs: {m['colliding_pairs']}"] * bool(m["colliding_pairs"]))
 
 
-def sweep_metrics(summ, per, cfg):
-    """A sweep's "metrics": every metric key of a single run, aggregated over the seeds.
+# ----------------------------------------------------------------------------- CLI
 
-    solved, epochs_to_solve, n_distinct_codes, reconstruction_accuracy and attempts are
-    summaries (see summarize); colliding_pairs is the count of every pattern pair over
-    the unsolved seeds with its uniformity test; code_table and hidden_activations are
-    lists over the seeds, in seed order.
-    """
-    m = {"algo": cfg["algo"]}
-    for k in ("solved", "epochs_to_solve", "n_distinct_codes", "reconstruction_accuracy",
-              "attempts"):
-        m[k] = summ[k]
-    m["colliding_pairs"] = summ["colliding_pair_uniformity"]
-    m["code_table"] = [r["code_table"] for r in per]
-    m["hidden_activations"] = [r["hidden_activations"] for r in per]
-    return m
+def number(cast, lo, hi, lo_open=False):
+    """argparse type: a finite int or float in [lo, hi] (or (lo, hi] with lo_open)."""
+    def f(text):
+        try:
+            v = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {cast.__name__}, got {text!r}")
+        if not math.isfinite(v) or v < lo or v > hi or (lo_open and v == lo):
+            raise argparse.ArgumentTypeError(f"must be finite, in {'(' if lo_open else '['}{lo:g}, {hi:g}], got {text}")
+        return v
+    return f
 
 
-def main(argv=None):
+def schedule(text):
+    try:
+        return parse_schedule(text) and text
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"expected 'T:units,...', 0 < T < 1e6, 1-1000 units: {text!r}")
+
+
+def temp_beside(path):
+    path = os.path.abspath(path)
+    return os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+
+
+def output_path(text):
+    """A file to write: its folder must take a new file (checked by making one)."""
+    try:
+        if os.path.isdir(text):
+            raise IsADirectoryError(21, "is a directory")
+        open(temp_beside(text), "w").close()
+        os.remove(temp_beside(text))
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"cannot write {text}: {e.strerror or e}")
+    return text
+
+
+def write_json(path, obj):
+    """Strict JSON (no NaN), written atomically with mode 0644."""
+    path, tmp = os.path.abspath(path), temp_beside(path)
+    try:
+        with open(tmp, "w") as f:
+            json.dump(obj, f, allow_nan=False, default=lambda x: x.item())
+            f.write("\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+POS, FRAC, BIG = number(float, 0, 1e300, lo_open=True), number(float, 0, 0.999999), 10 ** 6
+# flag -> (type or choices, default, help) of each learner; given with the other, an error
+BACKPROP_FLAGS = {
+    "--loss": (["ce", "sse"], LOSS, "cross-entropy or RHW's squared error"),
+    "--lr": (POS, LR, "learning rate"), "--momentum": (FRAC, MOMENTUM, "momentum"),
+    "--init-scale": (number(float, 0, 100, True), INIT_SCALE, "initial weights U(-s, s)"),
+    "--epochs": (number(int, 1, BIG), EPOCHS, "epoch cap per attempt"),
+    "--restarts": (number(int, 0, 100), 0, "extra attempts after a plateau or the cap"),
+    "--plateau": (number(int, 1, BIG), PLATEAU, "restart after this many epochs with < n codes, same code table")}
+BOLTZMANN_FLAGS = {
+    "--bm-cycles": (number(int, 1, BIG), BM_CYCLES, "learning-cycle cap"),
+    "--bm-stats": (["sampled", "exact"], "sampled", "Gibbs sampling (AHS) or exact enumeration"),
+    "--bm-schedule": (schedule, BM_SCHEDULE, "annealing T:time units; the last T is the statistics' and read-out's"),
+    "--bm-rule": (["sign", "prop"], "sign", "step * sign(p - p') (AHS) or lr * (p - p')"),
+    "--bm-step": (POS, BM_STEP, "sign-rule step"), "--bm-lr": (POS, BM_LR, "prop-rule rate"),
+    "--bm-noise-off": (FRAC, BM_NOISE_OFF, "P(a clamped off-unit is on)"),
+    "--bm-intra": ([0, 1], BM_INTRA, "1: connections within V1, within V2 and within H"),
+    "--bm-decay": (FRAC, BM_DECAY, "weights times (1 - d) after every step"),
+    "--bm-init-scale": (number(float, 0, 100), BM_INIT_SCALE, "initial weights U(-s, s)"),
+    "--bm-flips": (number(int, 0, 14), BM_FLIPS, "exact: off-to-on clamping flips enumerated")}
+ALL_FLAGS = {**BACKPROP_FLAGS, **BOLTZMANN_FLAGS}
+ONLY_WITH = {"plateau": ("restarts", 0), "bm_step": ("bm_rule", "prop"), "bm_lr": ("bm_rule", "sign"),
+             "bm_flips": ("bm_stats", "sampled")}
+
+
+def build_parser():
+    p = argparse.ArgumentParser(description="8-3-8 encoder by backprop or by AHS 1985 "
+                                "Boltzmann learning (sampled or exact statistics).")
+    p.add_argument("--seed", type=number(int, 0, 2 ** 63 - 1), default=None, help="default 0")
+    p.add_argument("--sweep", type=number(int, 1, MAX_SWEEP), default=None, metavar="N",
+                   help=f"seeds 0..N-1, batched (N <= {MAX_SWEEP}; Boltzmann <= {MAX_SWEEP_BM})")
+    p.add_argument("--json", type=output_path, default=None, metavar="PATH", help="write results")
+    p.add_argument("--quiet", action="store_true", help="print nothing; no progress")
+    p.add_argument("--algo", choices=["backprop", "boltzmann"], default="backprop")
+    p.add_argument("--n", type=int, choices=[2, 4, 8, 16, 32], default=N_PATTERNS,
+                   help="patterns, log2 n hidden units (Boltzmann n <= 8)")
+    for title, flags in (("backprop", BACKPROP_FLAGS), ("Boltzmann machine", BOLTZMANN_FLAGS)):
+        g = p.add_argument_group(title)
+        for flag, (kind, default, text) in flags.items():
+            how = {"choices": kind, "type": type(kind[0])} if isinstance(kind, list) else {"type": kind}
+            g.add_argument(flag, default=None, help=f"{text} (default {default})", **how)
+    return p
+
+
+def parse_args(argv=None):
+    """Parse; refuse a flag the chosen mode ignores (naming both); fill in the defaults."""
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    given = {k for k, v in vars(a).items() if v is not None}
+    if a.sweep is not None and a.seed is not None:
+        parser.error("argument --seed: not used with --sweep (a sweep runs seeds 0..N-1)")
+    for flag in BOLTZMANN_FLAGS if a.algo == "backprop" else BACKPROP_FLAGS:
+        if flag[2:].replace("-", "_") in given:
+            parser.error(f"argument {flag}: not used with --algo {a.algo}")
+    for flag, (_, default, _) in ALL_FLAGS.items():
+        if getattr(a, flag[2:].replace("-", "_")) is None:
+            setattr(a, flag[2:].replace("-", "_"), default)
+    for d, (other, value) in ONLY_WITH.items():
+        if d in given and getattr(a, other) == value:
+            parser.error(f"argument --{d.replace('_', '-')}: not used with --{other.replace('_', '-')} {value}")
+    if a.algo == "boltzmann" and (a.n > 8 or (a.sweep or 0) > MAX_SWEEP_BM):
+        parser.error("argument --n: the Boltzmann learner enumerates 2^n states; n <= 8" if a.n > 8 else
+                     f"argument --sweep: the Boltzmann learner runs at most {MAX_SWEEP_BM} seeds")
+    a.hidden = int(math.log2(a.n))
+    return a
+
+
+def config_of(a):
+    """Every hyperparameter: the flags, and three constants (AHS values and the sign rule's tie)."""
+    cfg = {k: getattr(a, k) for k in ["algo", "n", "hidden"] + [f[2:].replace("-", "_") for f in ALL_FLAGS]}
+    return dict(cfg, bm_collect=BM_COLLECT, bm_noise_on=BM_NOISE_ON, bm_tie=BM_TIE)
+
+
+def main(argv=None, overrides=None):                      # overrides: constants a study changes
     a = parse_args(argv)
-    if a.table is not None:
-        if not os.path.isdir(a.table):
-            sys.exit(f"error: --table {a.table}: not a directory")
-        print(tables(a.table))
-        return None
-    cfg = config_of(a)
-    seeds = list(range(a.sweep)) if a.sweep else [a.seed]
-    if not a.quiet:
-        print(f"{label(cfg)}; config: " + ", ".join(
-            f"{k}={v}" for k, v in cfg.items()
-            if (cfg["algo"] == "backprop") != k.startswith("bm_") and not k.startswith("mc_")))
+    cfg, seeds = dict(config_of(a), **(overrides or {})), list(range(a.sweep)) if a.sweep else [a.seed or 0]
+    show, last = sys.stderr.isatty() and not a.quiet, [0.0]
+
+    def progress(text):                          # a one-line counter on a terminal
+        if show and time.monotonic() - last[0] > 0.2:
+            sys.stderr.write(f"\r{text}   ")
+            sys.stderr.flush()
+            last[0] = time.monotonic()
+
     t0 = time.perf_counter()
     try:
-        res = run(seeds, cfg)
+        res = run(seeds, cfg, progress=progress)
     except DivergenceError as e:
-        sys.exit(f"error: {e}")
-    per = []
-    for i, s in enumerate(seeds):
-        m = per_seed_metrics(res, i, cfg)
-        m["seed"] = s
-        per.append(m)
+        sys.stderr.write(("\n" if last[0] else "") + f"encoder_8_3_8.py: {e}\n")
+        return 1
+    sys.stderr.write("\n" if last[0] else "")                         # end the progress line
+    per = [per_seed_metrics(res, i, cfg, s) for i, s in enumerate(seeds)]
     wall = time.perf_counter() - t0
-    out = {"experiment": EXPERIMENT, "config": cfg,
+    out = {"experiment": "encoder_8_3_8", "config": cfg,
            "versions": {"python": platform.python_version(), "numpy": np.__version__}}
     if a.sweep:
-        summ = summarize(per, cfg)
-        out.update({"seeds": seeds, "metrics": sweep_metrics(summ, per, cfg),
-                    "summary": summ, "per_seed": per})
-        lines = summary_lines(summ, cfg, wall)
+        summ = summarize(per)
+        metrics = {k: summ[k] for k in ("solved", "epochs_to_solve", "first_n_codes", "attempts",
+                                        "n_distinct_codes", "reconstruction_accuracy", "max_abs_weight")}
+        metrics.update(algo=cfg["algo"], **{k: [r[k] for r in per] for k in
+                                            ("code_table", "hidden_activations", "colliding_pairs")})
+        out.update(seeds=seeds, metrics=metrics, summary=summ, per_seed=per)
     else:
-        m = per[0]
-        out.update({"seed": a.seed, "metrics": {k: v for k, v in m.items() if k != "seed"}})
-        lines = single_lines(m, cfg, wall)
-        if not a.quiet:
-            lines.append("  code table (pattern: code, hidden activations):")
-            for i, (bits, hv) in enumerate(zip(m["code_table"], m["hidden_activations"])):
-                lines.append(f"    {i}: {''.join(map(str, bits))}  "
-                             + " ".join(f"{x:.3f}" for x in hv))
-            if m["colliding_pairs"]:
-                lines.append(f"  colliding pairs: {m['colliding_pairs']}")
-    print("\n".join(lines))
-    out["wallclock_s"] = wall
+        out.update(seed=seeds[0], metrics={k: v for k, v in per[0].items() if k != "seed"})
+    if not a.quiet:
+        print("\n".join(summary_lines(summ, cfg, wall) if a.sweep else single_lines(per[0], cfg, wall)))
     if a.json:
-        try:
-            write_json(a.json, out)
-        except OSError as e:
-            sys.exit(f"error: cannot write --json {a.json}: {e.strerror}")
-    return out
+        write_json(a.json, dict(out, wallclock_s=wall))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("\nencoder_8_3_8.py: interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)

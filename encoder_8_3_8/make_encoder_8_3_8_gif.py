@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""GIF of backprop (CE) learning the 8-3-8 encoder: the 8 hidden codes moving in the
-unit cube towards its corners, with the distinct-code count and the loss below.
+"""GIF of backprop (CE) learning the 8-3-8 encoder: the 8 hidden codes moving in the unit
+cube towards its corners, with the distinct-code count and the loss below.
 
     python3 encoder_8_3_8/make_encoder_8_3_8_gif.py --seed 0
 """
@@ -13,6 +13,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import encoder_8_3_8 as enc  # noqa: E402
+import studies_encoder_8_3_8 as studies  # noqa: E402
 import visualize_encoder_8_3_8 as viz  # noqa: E402
 
 import imageio.v3 as iio  # noqa: E402
@@ -22,32 +23,29 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def frames_of(seed, n_frames):
-    cfg = enc.config_of(enc.parse_args(["--seed", str(seed), "--restarts", "9"]))
-    total = int(enc.train_backprop([seed], cfg)["total_epochs"][0])
-    every = max(1, -(-total // (n_frames - 1)))
-    r = enc.train_backprop([seed], cfg, record=True, snapshot_every=every)
-    hist, snaps = r["history"], r["snapshots"]
+    res, _, _ = viz.recorded_run(seed)
+    every = max(1, -(-int(res["total_epochs"][0]) // (n_frames - 1)))
+    _, hist, snaps = viz.recorded_run(seed, snapshot_every=every)
     frames = []
     for epoch, H, attempt in snaps:
         fig = plt.figure(figsize=(6, 7.2), dpi=80)
         ax = fig.add_subplot(2, 1, 1, projection="3d", position=[0.05, 0.36, 0.9, 0.58])
-        nd = hist["distinct"][epoch, 0]
         viz.draw_cube(ax, H)
         fig.suptitle(f"backprop CE, seed {seed}, attempt {attempt}, epoch {epoch}: "
-                     f"{nd} distinct codes", fontsize=10, y=0.98)
+                     f"{hist['distinct'][epoch]} distinct codes", fontsize=10, y=0.98)
         a1 = fig.add_axes([0.12, 0.19, 0.8, 0.12])
         a2 = fig.add_axes([0.12, 0.05, 0.8, 0.12], sharex=a1)
         ep = np.arange(epoch + 1)
-        a1.plot(ep, hist["distinct"][:epoch + 1, 0], color="k")
+        a1.plot(ep, hist["distinct"][:epoch + 1], color="k")
         a1.set_ylim(0.5, 8.5)
         a1.set_ylabel("codes", fontsize=8)
-        a2.plot(ep, hist["loss"][:epoch + 1, 0], color="tab:blue")
+        a2.plot(ep, hist["loss"][:epoch + 1], color="tab:blue")
         a2.set_yscale("log")
-        a2.set_ylim(hist["loss"][:, 0].min() * 0.8, hist["loss"][:, 0].max() * 1.2)
+        a2.set_ylim(hist["loss"].min() * 0.8, hist["loss"].max() * 1.2)
         a2.set_ylabel("CE loss", fontsize=8)
         a2.set_xlabel("epoch", fontsize=8)
         a1.set_xlim(0, len(hist["loss"]))
-        for r0 in r["restarts_at"][0]:
+        for r0 in res["restarts_at"][0]:
             for a in (a1, a2):
                 if r0 <= epoch:
                     a.axvline(r0, color="tab:red", ls="--", lw=1)
@@ -58,26 +56,40 @@ def frames_of(seed, n_frames):
     return np.stack(frames)
 
 
-def main(argv=None):
+def build_parser():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=enc._int(0), default=0)
-    ap.add_argument("--outdir", default=HERE, help="directory of encoder_8_3_8.gif")
-    ap.add_argument("--frames", type=enc._int(2), default=48, help="frames before the hold")
-    ap.add_argument("--ms", type=enc._int(20), default=120, help="milliseconds per frame")
-    a = ap.parse_args(argv)
-    if not (os.path.isdir(a.outdir) and os.access(a.outdir, os.W_OK)):
-        ap.error(f"argument --outdir: {a.outdir} is not a writable directory")
+    ap.add_argument("--seed", type=enc.number(int, 0, 2 ** 32 - 1), default=0, help="default 0")
+    ap.add_argument("--outdir", type=studies.output_dir, default=HERE, metavar="DIR",
+                    help="directory of encoder_8_3_8.gif (default: this folder)")
+    ap.add_argument("--frames", type=enc.number(int, 2, 400), default=48,
+                    help="frames before the hold (default 48)")
+    ap.add_argument("--ms", type=enc.number(int, 20, 10000), default=120,
+                    help="milliseconds per frame (default 120)")
+    return ap
+
+
+def main(argv=None):
+    a = build_parser().parse_args(argv)
     frames = frames_of(a.seed, a.frames)
     path = os.path.join(a.outdir, "encoder_8_3_8.gif")
-    tmp = os.path.join(a.outdir, ".encoder_8_3_8.tmp.gif")
+    tmp = os.path.join(a.outdir, f".encoder_8_3_8.{os.getpid()}.tmp.gif")
     try:
-        ms = [a.ms] * (len(frames) - 1) + [a.ms * 15]     # hold the final frame
-        iio.imwrite(tmp, frames, duration=ms, loop=0)
+        iio.imwrite(tmp, frames, duration=[a.ms] * (len(frames) - 1) + [a.ms * 15], loop=0)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except OSError as e:
-        sys.exit(f"error: cannot write the GIF into --outdir {a.outdir}: {e.strerror or e}")
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
     print(f"{path}: {len(frames)} frames, {os.path.getsize(path) / 1e6:.2f} MB")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("\nmake_encoder_8_3_8_gif.py: interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)

@@ -1,5 +1,7 @@
-"""Tests of encoder_8_3_8: gradients, the Boltzmann sampler, protocol invariants,
-determinism, sweep = single runs, the CLI, and the README's numbers against a fresh run."""
+"""Tests of encoder_8_3_8: gradients, the Boltzmann statistics (exact against brute-force
+enumeration of every state, sampled converging to exact), the read-out, the protocol's
+invariants, determinism and sweep = single runs, this script's own flags, and the README's
+numbers against fresh runs and the committed results."""
 import itertools
 import json
 import os
@@ -13,12 +15,38 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import encoder_8_3_8 as enc  # noqa: E402
-
-SCRIPT = os.path.join(HERE, "encoder_8_3_8.py")
+import studies_encoder_8_3_8 as studies  # noqa: E402
 
 
 def cfg_of(argv):
     return enc.config_of(enc.parse_args(argv))
+
+
+def random_net(rng, n, h, scale, bias=None):
+    M = enc.bm_mask(n, h, 1)
+    A = np.triu(rng.normal(0, scale, M.shape), 1)
+    return (A + A.T) * M, rng.normal(0, scale if bias is None else bias, len(M))
+
+
+def energy(W, b, s):
+    """E(s) = -sum_{i<j} w_ij s_i s_j - sum_i b_i s_i for every row of s."""
+    return -0.5 * ((s @ W) * s).sum(1) - s @ b
+
+
+def brute_force(W, b, n, h, T, V, w):
+    """<s_i s_j> free and clamped by enumerating all 2^(2n+h) states; the clamped phase
+    weighs visible vector v by w (0 outside V) times P(h | v)."""
+    N = 2 * n + h
+    s = ((np.arange(2 ** N)[:, None] >> np.arange(N)) & 1).astype(float)   # visible = low bits
+    logp = -energy(W, b, s) / T
+    p = np.exp(logp - logp.max())
+    free = (s.T * (p / p.sum())) @ s
+    cond = p.reshape(2 ** h, 2 ** (2 * n))                  # [hidden state, visible vector]
+    cond = (cond / cond.sum(0)).ravel()
+    wv = np.zeros(2 ** (2 * n))
+    wv[(V.astype(int) << np.arange(2 * n)).sum(1)] = w
+    clamped = (s.T * (cond * np.tile(wv, 2 ** h))) @ s
+    return free, clamped
 
 
 # ----------------------------------------------------------------------------- gradients
@@ -46,83 +74,158 @@ def test_gradient_check_every_parameter(loss):
         assert rel.max() < 1e-6, (loss, k, rel.max())
 
 
-# ----------------------------------------------------------------------------- Boltzmann sampler
+def test_exact_statistics_are_the_gradient_of_the_ahs_objective():
+    """dG/dw_ij = -(p_ij - p'_ij) / T for every connected pair and threshold (central
+    differences on G computed from the exact log-probabilities)."""
+    rng = np.random.default_rng(7)
+    n, h, T = 8, 3, 10.0
+    W, b = random_net(rng, n, h, 3.0)
+    V, w, _ = enc.flip_set(n, 0.15, 0.02, 2)
+    d = (enc.clamped_stats(W[None], b[None], n, h, T, V, w)
+         - enc.free_stats(W[None], b[None], n, h, T))[0]
+    eps, M = 1e-5, enc.bm_mask(n, h, 1)
+    for i, j in [(0, 1), (0, 16), (9, 18), (16, 17), (12, 13), (3, 3), (17, 17)]:
+        E = np.zeros((19, 19))
+        if i == j:
+            up, dn = (W, b + eps * np.eye(19)[i]), (W, b - eps * np.eye(19)[i])
+        else:
+            assert M[i, j]
+            E[i, j] = E[j, i] = eps
+            up, dn = (W + E, b), (W - E, b)
+        num = (studies.objective(up[0][None], up[1][None], n, h, T, V, w)
+               - studies.objective(dn[0][None], dn[1][None], n, h, T, V, w))[0] / (2 * eps)
+        assert abs(num + d[i, j] / T) < 1e-8 * max(1.0, abs(num)), (i, j, num, -d[i, j] / T)
 
-def tiny_net(seed=1):
-    rng = np.random.default_rng(seed)
-    n, h = 2, 1                                   # V1 = 2, V2 = 2, H = 1 -> 5 units
-    M = enc.bm_mask(n, h, intra=1)
-    A = rng.normal(0, 3, M.shape)
-    W = (np.triu(A, 1) + np.triu(A, 1).T) * M
-    b = rng.normal(0, 2, M.shape[0])
-    return W, b
 
+# ----------------------------------------------------------------------------- Boltzmann
 
 def test_mask_joins_v1_and_v2_only_through_hidden():
     M = enc.bm_mask(8, 3, intra=1)
     assert (M == M.T).all() and (np.diag(M) == 0).all()
-    assert M[:8, 8:16].sum() == 0                 # no V1-V2 edge
-    assert M[:16, 16:].all()                      # every visible unit sees every hidden unit
+    assert M[:8, 8:16].sum() == 0 and M[:16, 16:].all()
     M0 = enc.bm_mask(8, 3, intra=0)
-    assert M0[:8, :8].sum() == 0 and M0[16:, 16:].sum() == 0
+    assert M0[:8, :8].sum() == 0 and M0[16:, 16:].sum() == 0 and M0[:16, 16:].all()
 
 
-def test_conditional_equals_logistic_of_energy_gap_by_enumeration():
-    W, b = tiny_net()
-    N, T = len(b), 7.0
-    states = np.array(list(itertools.product([0.0, 1.0], repeat=N)))    # all 32 states
-    E = enc.bm_energy(W, b, states)
-    P = np.exp(-E / T)
-    P /= P.sum()
-    key = {tuple(s): i for i, s in enumerate(states)}
-    for i in range(N):
-        for s in states:
-            on, off = s.copy(), s.copy()
-            on[i], off[i] = 1.0, 0.0
-            exact = P[key[tuple(on)]] / (P[key[tuple(on)]] + P[key[tuple(off)]])
-            # the sampler's formula, called the way the Gibbs sweep calls it
-            got = enc.bm_on_prob(W[None], b[None], s[None, None, :], np.array([i]), T)[0, 0]
-            assert abs(got - exact) < 1e-12
+def test_probe_turns_a_unit_on_with_the_exact_conditional_probability():
+    """A probe sets unit u on iff its uniform is below P(s_u = 1 | rest), computed here by
+    enumerating the two states that differ in u."""
+    rng = np.random.default_rng(1)
+    n, h, T = 2, 1, 7.0
+    W, b = random_net(rng, n, h, 3.0)
+    N = len(b)
+    for s in itertools.product([0.0, 1.0], repeat=N):
+        for u in range(N):
+            on, off = np.array(s), np.array(s)
+            on[u], off[u] = 1.0, 0.0
+            e_on, e_off = energy(W, b, on[None])[0], energy(W, b, off[None])[0]
+            p_on = 1.0 / (1.0 + np.exp((e_on - e_off) / T))
+            for U, want in ((p_on - 1e-9, 1.0), (p_on + 1e-9, 0.0)):
+                state = np.array(s)[None, :, None].copy()
+                enc.probe(W[None], b[None], state, np.array([[u]]), np.array([[[U]]]), T)
+                assert state[0, u, 0] == want
 
 
-def test_gibbs_sweeps_sample_the_boltzmann_distribution():
-    W, b = tiny_net(2)
-    N, T, C = len(b), 5.0, 50000
-    rng = np.random.default_rng(0)
-    states = np.array(list(itertools.product([0.0, 1.0], repeat=N)))
-    P = np.exp(-enc.bm_energy(W, b, states) / T)
-    P /= P.sum()
-    state = (rng.random((1, C, N)) < 0.5).astype(float)
-    free = np.ones((C, N), bool)
-    for _ in range(30):
-        order = rng.random((1, N)).argsort(-1)
-        enc.gibbs_sweep(W[None], b[None], state, order, rng.random((1, N, C)), free, T)
-    idx = (state[0] * (2 ** np.arange(N)[::-1])).sum(-1).astype(int)
-    freq = np.bincount(idx, minlength=2 ** N) / C
-    assert 0.5 * np.abs(freq - P).sum() < 0.015    # total variation (noise ~0.008)
+@pytest.mark.parametrize("scale,T", [(1.0, 10.0), (5.0, 10.0), (30.0, 10.0), (3.0, 1.0)])
+def test_exact_statistics_match_brute_force_enumeration_of_all_2_19_states(scale, T):
+    rng = np.random.default_rng(int(scale * 10 + T))
+    n, h = 8, 3
+    W, b = random_net(rng, n, h, scale)
+    V, w, _ = enc.flip_set(n, 0.15, 0.02, 2)
+    free, clamped = brute_force(W, b, n, h, T, V, w)
+    keep = (enc.bm_mask(n, h, 1) + np.eye(2 * n + h)) > 0       # every connection and threshold
+    assert np.abs(enc.free_stats(W[None], b[None], n, h, T)[0] - free)[keep].max() < 1e-10
+    assert np.abs(enc.clamped_stats(W[None], b[None], n, h, T, V, w)[0] - clamped).max() < 1e-10
 
 
-def test_exact_evaluation_matches_enumeration():
+def test_flip_set_is_the_noisy_clamping_distribution():
+    # 4-2-4 with every flip enumerated: the product distribution of noisy clamping, exactly
+    n, p_on, p_off = 4, 0.15, 0.05
+    V, w, missing = enc.flip_set(n, p_on, p_off, 2 * n - 2)
+    assert abs(missing) < 1e-15 and len(V) == 2 ** (2 * n)
+    want = np.zeros(len(V))
+    for p in range(n):
+        t = np.zeros(2 * n)
+        t[[p, n + p]] = 1
+        want += np.where(t == 1, np.where(V == 1, 1 - p_on, p_on),
+                         np.where(V == 1, p_off, 1 - p_off)).prod(1) / n
+    assert np.abs(w - want).max() < 1e-15
+    # 8-3-8, at most 2 off-to-on flips of 14: the mass left out is the binomial tail
+    _, w, missing = enc.flip_set(8, 0.15, 0.02, 2)
+    tail = 1 - sum(math_comb(14, k) * 0.02 ** k * 0.98 ** (14 - k) for k in range(3))
+    assert abs(missing - tail) < 1e-14 and abs(w.sum() - 1) < 1e-14
+
+
+def math_comb(a, k):
+    return len(list(itertools.combinations(range(a), k)))
+
+
+def test_sampled_statistics_converge_to_the_exact_ones():
+    """The AHS sampler's p_ij - p'_ij, averaged over independent cycles at fixed weights,
+    approaches the exact value: every entry within 5 standard errors, and 16 times the
+    cycles shrink the RMS error by about 4 (at least 2.5)."""
+    rng = np.random.default_rng(5)
+    n, h, T = 8, 3, 10.0
+    cfg = cfg_of(["--algo", "boltzmann"])
+    W, b = random_net(rng, n, h, 4.0, bias=3.0)
+    V, w, _ = enc.flip_set(n, 0.15, 0.02, 4)                  # mass left out 6e-6
+    exact = (enc.clamped_stats(W[None], b[None], n, h, T, V, w)
+             - enc.free_stats(W[None], b[None], n, h, T))[0]
+    temps = enc.parse_schedule(enc.BM_SCHEDULE) + [T] * enc.BM_COLLECT
+    keep = (enc.bm_mask(n, h, 1) + np.eye(19)) > 0
+    rms = []
+    for S in (40, 640):
+        U = rng.random((S, enc.n_uniforms(n, h, len(temps))))
+        est = enc.sampled_stats(np.repeat(W[None], S, 0), np.repeat(b[None], S, 0), U, n, temps,
+                                enc.BM_COLLECT, cfg)
+        err, se = est.mean(0) - exact, est.std(0, ddof=1) / np.sqrt(S)
+        assert (np.abs(err) <= 5 * se + 1e-12)[keep].all()
+        rms.append(np.sqrt((err[keep] ** 2).mean()))
+    assert rms[1] < rms[0] / 2.5, rms
+
+
+@pytest.mark.parametrize("n,h", [(2, 1), (4, 2)])
+def test_exact_read_out_matches_enumeration(n, h):
     rng = np.random.default_rng(4)
-    n, h, T = 2, 1, 3.0
-    M = enc.bm_mask(n, h, 1)
-    A = rng.normal(0, 3, M.shape)
-    W = (np.triu(A, 1) + np.triu(A, 1).T) * M
-    b = rng.normal(0, 2, len(M))
-    marg, acc = enc.bm_eval(W[None], b[None], n, h, T)
-    states = np.array(list(itertools.product([0.0, 1.0], repeat=len(M))))
-    P = np.exp(-enc.bm_energy(W, b, states) / T)
-    for p in range(n):
-        v1 = np.eye(n)[p]
-        sel = (states[:, :n] == v1).all(-1) & (states[:, n:2 * n] == v1).all(-1)
-        ph = (P[sel, None] * states[sel, 2 * n:]).sum(0) / P[sel].sum()
-        assert np.allclose(marg[0, p], ph)
-    rec = []
-    for p in range(n):
-        sel = (states[:, :n] == np.eye(n)[p]).all(-1)
-        mv2 = (P[sel, None] * states[sel, n:2 * n]).sum(0) / P[sel].sum()
-        rec.append(mv2.argmax() == p)
-    assert acc[0] == np.mean(rec)
+    T = 3.0
+    for _ in range(3):
+        W, b = random_net(rng, n, h, 3.0)
+        marg, acc = enc.bm_eval(W[None], b[None], n, h, T)
+        N = 2 * n + h
+        s = ((np.arange(2 ** N)[:, None] >> np.arange(N)) & 1).astype(float)
+        P = np.exp(-energy(W, b, s) / T)
+        rec = []
+        for p in range(n):
+            e = np.eye(n)[p]
+            sel = (s[:, :n] == e).all(-1) & (s[:, n:2 * n] == e).all(-1)
+            assert np.allclose(marg[0, p], (P[sel, None] * s[sel, 2 * n:]).sum(0) / P[sel].sum())
+            sel = (s[:, :n] == e).all(-1)
+            rec.append(((P[sel, None] * s[sel, n:2 * n]).sum(0)).argmax() == p)
+        assert acc[0] == np.mean(rec)
+
+
+def test_exact_learning_from_zero_weights_keeps_the_hidden_units_interchangeable():
+    """Deterministic statistics cannot break the symmetry of the hidden units (their weights
+    stay equal at every cycle although they move); a small random initialization does."""
+    seen = []
+    cfg = cfg_of(["--algo", "boltzmann", "--bm-stats", "exact", "--bm-cycles", "40"])
+    enc.run([0], cfg, callback=lambda c, W, b, act: seen.append((W[0, :16, 16:].copy(), b[0, 16:].copy())))
+    assert max(np.abs(W).max() for W, _ in seen) >= 4
+    assert all((W == W[:, :1]).all() and (b == b[0]).all() for W, b in seen)
+    cfg = cfg_of(["--algo", "boltzmann", "--bm-stats", "exact", "--bm-cycles", "40",
+                  "--bm-init-scale", "0.5"])
+    W = enc.run([0], cfg)["params"]["W"][0, :16, 16:]
+    assert not (W == W[:, :1]).all()
+
+
+def test_exact_learning_depends_on_temperature_only_through_step_over_temperature():
+    """T = 1 with (lr, init) equals T = 10 with (10 lr, 10 init), weights scaled by 10."""
+    base = ["--algo", "boltzmann", "--bm-stats", "exact", "--bm-rule", "prop", "--bm-cycles", "30"]
+    a = enc.run([3], cfg_of(base + ["--bm-lr", "10", "--bm-init-scale", "0.5"]))["params"]
+    b = enc.run([3], cfg_of(base + ["--bm-lr", "1", "--bm-init-scale", "0.05",
+                                    "--bm-schedule", "2:2,1.5:2,1.2:2,1:4"]))["params"]
+    assert np.abs(a["W"] / 10 - b["W"]).max() < 1e-9 * np.abs(b["W"]).max()
+    assert np.abs(a["b"] / 10 - b["b"]).max() < 1e-9 * np.abs(b["b"]).max()
 
 
 # ----------------------------------------------------------------------------- protocol
@@ -131,11 +234,11 @@ def test_backprop_single_run_invariants():
     cfg = cfg_of(["--epochs", "3000"])
     res = enc.run([0, 1, 2, 3], cfg)
     for s in range(4):
-        m = enc.per_seed_metrics(res, s, cfg)
+        m = enc.per_seed_metrics(res, s, cfg, s)
         if m["solved"]:
             assert m["n_distinct_codes"] == 8 and m["reconstruction_accuracy"] == 1.0
             assert m["colliding_pairs"] == [] and m["epochs_to_solve"] <= 3000
-            assert len({tuple(r) for r in m["code_table"]}) == 8
+            assert m["first_n_codes"] <= m["epochs_to_solve"]
         else:
             assert m["epochs_to_solve"] is None and m["total_epochs"] == 3000
             assert len(m["colliding_pairs"]) >= 1
@@ -157,220 +260,180 @@ def test_restarts_obey_the_plateau_rule():
     assert (res["epochs_to_solve"][res["solved"]] == res["total_epochs"][res["solved"]]).all()
 
 
-def test_determinism_and_sweep_equals_single_runs_backprop():
-    cfg = cfg_of(["--epochs", "1500", "--restarts", "1", "--plateau", "300"])
-    seeds = [0, 1, 2, 3]
-    a = enc.run(seeds, cfg)
-    b = enc.run(seeds, cfg)
-    for k in ("W1", "W2", "b1", "b2"):
-        assert np.array_equal(a["params"][k], b["params"][k])
+@pytest.mark.parametrize("argv", [["--epochs", "1500", "--restarts", "1", "--plateau", "300"],
+                                  ["--algo", "boltzmann", "--n", "4", "--bm-cycles", "25"],
+                                  ["--algo", "boltzmann", "--bm-stats", "exact", "--bm-cycles", "20",
+                                   "--bm-init-scale", "0.5"]])
+def test_determinism_and_sweep_equals_single_runs(argv):
+    cfg, seeds = cfg_of(argv), [0, 1, 2]
+    a, again = enc.run(seeds, cfg), enc.run(seeds, cfg)
+    for k in a["params"]:
+        assert np.array_equal(a["params"][k], again["params"][k])
     for i, s in enumerate(seeds):
         one = enc.run([s], cfg)
-        for k in ("W1", "W2", "b1", "b2"):
+        for k in a["params"]:
             assert np.array_equal(one["params"][k][0], a["params"][k][i])
-        for k in ("epochs_to_solve", "attempts", "total_epochs", "codes"):
+        for k in ("epochs_to_solve", "first_n_codes", "attempts", "total_epochs", "codes"):
             assert np.array_equal(one[k][0], a[k][i])
 
 
-def test_sweep_equals_single_runs_boltzmann():
+def test_boltzmann_weights_stay_symmetric_on_the_mask_in_sign_steps():
     cfg = cfg_of(["--algo", "boltzmann", "--n", "4", "--bm-cycles", "25"])
-    seeds = [0, 1, 2]
-    a = enc.run(seeds, cfg)
-    for i, s in enumerate(seeds):
-        one = enc.run([s], cfg)
-        assert np.array_equal(one["params"]["W"][0], a["params"]["W"][i])
-        assert np.array_equal(one["params"]["b"][0], a["params"]["b"][i])
-        assert one["epochs_to_solve"][0] == a["epochs_to_solve"][i]
-    W = a["params"]["W"]
-    M = enc.bm_mask(4, 2, 1)
-    assert (W == W.transpose(0, 2, 1)).all() and (W[:, M == 0] == 0).all()
-    assert set(np.unique(W)) <= set(2.0 * np.arange(-25, 26))   # sign steps of size 2
+    W = enc.run([0, 1, 2], cfg)["params"]["W"]
+    assert (W == W.transpose(0, 2, 1)).all() and (W[:, enc.bm_mask(4, 2, 1) == 0] == 0).all()
+    assert set(np.unique(W)) <= set(2.0 * np.arange(-25, 26))
 
 
-def test_uniformity_test_detects_structure_and_accepts_uniform():
-    rng = np.random.default_rng(0)
-    concentrated = [[[0, 1]]] * 20 + [[[2, 3]]] * 10
-    u = enc.uniformity_test(concentrated, 8, 2000, rng)
-    assert u["p_monte_carlo"] < 0.001 and u["counts"][0] == 20
-    pairs = [[list(c)] for c in itertools.combinations(range(8), 2)]
-    u = enc.uniformity_test(pairs, 8, 2000, rng)
-    assert u["chi2"] == 0.0 and u["p_monte_carlo"] == 1.0
-    lo, hi = enc.wilson(65, 100)
-    assert 0.54 < lo < 0.56 and 0.73 < hi < 0.75
+# ----------------------------------------------------------------------------- own flags
 
-
-# ----------------------------------------------------------------------------- CLI
-
-def cli(*args, **kw):
-    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True,
-                          timeout=120, **kw)
-
-
-@pytest.mark.parametrize("bad", [["--seed", "-1"], ["--sweep", "0"], ["--n", "6"]])
-def test_bad_cli_values_exit_2(bad):
-    proc = cli(*bad)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert bad[0] in proc.stderr
-
-
-@pytest.mark.parametrize("bad", [["--hidden", "0"], ["--algo", "hopfield"], ["--loss", "mae"],
-                                 ["--lr", "nan"], ["--momentum", "1"], ["--bm-schedule", "20:0"],
-                                 ["--bm-noise-on", "-0.1"], ["--epochs", "x"],
-                                 ["--algo", "boltzmann", "--n", "16"],
-                                 ["--algo", "boltzmann", "--restarts", "2"]])
-def test_bad_cli_values_exit_2_in_process(bad, capsys):
+@pytest.mark.parametrize("argv,flags", [
+    (["--algo", "boltzmann", "--loss", "sse"], ["--loss", "--algo"]),
+    (["--algo", "boltzmann", "--restarts", "2"], ["--restarts", "--algo"]),
+    (["--bm-cycles", "10"], ["--bm-cycles", "--algo"]),
+    (["--plateau", "100"], ["--plateau", "--restarts"]),
+    (["--algo", "boltzmann", "--bm-rule", "prop", "--bm-step", "1"], ["--bm-step", "--bm-rule"]),
+    (["--algo", "boltzmann", "--bm-lr", "1"], ["--bm-lr", "--bm-rule"]),
+    (["--algo", "boltzmann", "--bm-noise-off", "1"], ["--bm-noise-off"]),
+    (["--algo", "boltzmann", "--bm-flips", "3"], ["--bm-flips", "--bm-stats"]),
+    (["--algo", "boltzmann", "--n", "16"], ["--n"]),
+    (["--algo", "boltzmann", "--sweep", "1001"], ["--sweep", "1000"]),
+    (["--n", "6"], ["--n"]), (["--bm-schedule", "20:0"], ["--bm-schedule"]),
+    (["--algo", "boltzmann", "--bm-schedule", "10"], ["--bm-schedule"]),
+    (["--momentum", "1"], ["--momentum"]), (["--bm-flips", "15"], ["--bm-flips"])])
+def test_own_flags_refuse_bad_values_and_ignored_combinations(argv, flags, capsys):
     with pytest.raises(SystemExit) as e:
-        enc.parse_args(bad)
+        enc.parse_args(argv)
     assert e.value.code == 2
-    assert bad[-2] in capsys.readouterr().err
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert all(f in last for f in flags), last
 
 
-def test_divergence_and_unwritable_json_are_clean_errors(tmp_path):
-    proc = cli("--lr", "1e308", "--epochs", "50")
-    assert proc.returncode == 1 and "error:" in proc.stderr and "Traceback" not in proc.stderr
-    proc = cli("--epochs", "10", "--json", str(tmp_path / "no" / "x.json"))
-    assert proc.returncode == 2 and "--json" in proc.stderr and "Traceback" not in proc.stderr
+@pytest.mark.slow
+def test_a_diverging_boltzmann_learner_stops_with_a_clear_message(tmp_path):
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, os.path.join(HERE, "encoder_8_3_8.py"), "--algo",
+                           "boltzmann", "--bm-stats", "exact", "--bm-rule", "prop", "--bm-lr",
+                           "1e300", "--bm-init-scale", "0.5", "--json", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "diverged" in proc.stderr and "Warning" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not out.exists()
 
 
-def test_json_has_the_required_keys(tmp_path):
-    path = tmp_path / "o.json"
-    enc.main(["--sweep", "3", "--epochs", "500", "--quiet", "--json", str(path), "--mc-reps", "100"])
-    d = json.loads(path.read_text())
-    assert {"experiment", "seeds", "config", "metrics", "versions", "wallclock_s",
-            "per_seed", "summary"} <= set(d)
-    need = {"algo", "solved", "epochs_to_solve", "n_distinct_codes", "code_table",
-            "hidden_activations", "reconstruction_accuracy", "attempts", "colliding_pairs"}
-    assert all(need <= set(r) for r in d["per_seed"])
-    assert need <= set(d["metrics"]) and len(d["metrics"]["code_table"]) == 3
-    assert d["metrics"]["solved"]["count"] == sum(r["solved"] for r in d["per_seed"])
-    path2 = tmp_path / "s.json"
-    enc.main(["--epochs", "500", "--quiet", "--json", str(path2)])
-    d2 = json.loads(path2.read_text())
-    assert need <= set(d2["metrics"]) and d2["seed"] == 0
-    enc.main(["--epochs", "500", "--quiet", "--json", str(path)])
-    d3 = json.loads(path.read_text())
-    d2.pop("wallclock_s"), d3.pop("wallclock_s")
-    assert d2 == d3
+# ----------------------------------------------------------------------------- README numbers
+# The README's printed blocks are verbatim output of the reference platform. Blocks headed
+# "# <file>.json: <command>" are the summaries the studies printed when they wrote results/;
+# the fast tests rebuild them from the committed JSON (exact: the same code formats the same
+# numbers), the slow ones re-derive the headline numbers from fresh runs.
 
+def readme():
+    with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
+        return f.read()
 
-# ----------------------------------------------------------------------------- README
 
 def readme_blocks():
-    text = open(os.path.join(HERE, "README.md")).read()
-    return text
-
-
-def strip_wall(lines):
-    return [re.sub(r",? ?wall-clock [0-9.]+ s$", "", ln).rstrip() for ln in lines
-            if not ln.strip().startswith("wall-clock")]
-
-
-def test_readme_numbers_match_a_fresh_run():
-    readme = readme_blocks()
-    # the headline: backprop CE, 100 seeds, one attempt each
-    cfg = cfg_of(["--sweep", "100"])
-    res = enc.run(range(100), cfg)
-    per = [dict(enc.per_seed_metrics(res, i, cfg), seed=i) for i in range(100)]
-    summ = enc.summarize(per, cfg)
-    for line in strip_wall(enc.summary_lines(summ, cfg, 0.0)):
-        assert line in readme, line
-    # backprop seed 0 and Boltzmann 4-2-4 seed 0
-    for argv in (["--seed", "0"], ["--seed", "2"], ["--algo", "boltzmann", "--n", "4", "--seed", "0"]):
-        cfg = cfg_of(argv)
-        seed = int(argv[-1])
-        r = enc.run([seed], cfg)
-        m = dict(enc.per_seed_metrics(r, 0, cfg), seed=seed)
-        for line in strip_wall(enc.single_lines(m, cfg, 0.0)):
-            assert line in readme, line
-
-
-def test_readme_tables_match_the_committed_sweep_results():
-    readme = readme_blocks()
-    for block in enc.tables(os.path.join(HERE, "results")).split("\n\n"):
-        assert block.strip() in readme
-    d = json.load(open(os.path.join(HERE, "results", "bp_ce_n8.json")))
-    assert d["summary"]["solved"]["count"] == sum(r["solved"] for r in d["per_seed"])
-
-
-def results_lines():
-    """The summary lines the script printed for every committed sweep JSON, rebuilt from it."""
-    out = {}
-    for f in sorted(os.listdir(os.path.join(HERE, "results"))):
-        d = json.load(open(os.path.join(HERE, "results", f)))
-        out[f] = (d, enc.summary_lines(d["summary"], d["config"], d["wallclock_s"]))
+    """{results file: the printed lines that follow its '# file.json: ...' header}."""
+    out, current = {}, None
+    for block in re.findall(r"^```[^\n]*\n(.*?)^```", readme(), re.S | re.M):
+        for line in block.rstrip("\n").split("\n"):
+            m = re.match(r"# (\S+\.json): ", line)
+            if m:
+                current = out.setdefault(m.group(1), [])
+            elif current is not None and (not current or line.startswith("  ")):
+                current.append(line)                  # the summary: a label, then indented lines
+            else:
+                current = None
     return out
 
 
-def test_readme_summary_blocks_match_the_committed_sweep_results():
-    readme = readme_blocks()
-    found = results_lines()
-    blocks = [b for lang, b in re.findall(r"^```(\w*)\n(.*?)^```", readme, re.S | re.M)
-              if not lang]
-    segments = []
-    for block in blocks:
-        seg = None
-        for line in block.rstrip("\n").split("\n"):
-            if line.startswith("# "):
-                seg = {"flag": line[2:].split(), "lines": []}
-                segments.append(seg)
-            elif "strict solve" in line:
-                if seg is None or seg["lines"]:
-                    seg = {"flag": None, "lines": []}
-                    segments.append(seg)
-                seg["lines"].append(line)
-            elif seg is not None:
-                seg["lines"].append(line)
-    assert len(segments) >= 13
-    for seg in segments:
-        match = [f for f, (d, lines) in found.items() if all(x in lines for x in seg["lines"])]
-        if seg["flag"]:                       # "# --bm-intra 0": the JSON must have that value
-            key, val = seg["flag"][0][2:].replace("-", "_"), seg["flag"][1]
-            match = [f for f in match if str(found[f][0]["config"][key]) == val
-                     or found[f][0]["config"][key] == pytest.approx(float(val)
-                                                                    if val[0].isdigit() else val)]
-        assert match, seg
+def result(name):
+    d = studies.load(name)
+    assert d is not None, f"results/{name} is missing"
+    return d
 
 
-def test_readme_boltzmann_8_3_8_seed_0_line_matches_the_sweep_row():
-    # a single Boltzmann 8-3-8 run takes ~20 s; row 0 of the sweep equals it (sweep = single runs)
-    d = json.load(open(os.path.join(HERE, "results", "bm_n8.json")))
-    line = strip_wall(enc.single_lines(d["per_seed"][0], d["config"], 0.0))[0]
-    assert line.startswith("Boltzmann 8-3-8 seed 0:") and line in readme_blocks()
+def count_in(lines, what):
+    """k from a printed line '  <what>: k/N = ...'."""
+    line = next(x for x in lines if x.strip().startswith(what + ":"))
+    return int(re.search(r": (\d+)/\d+", line).group(1))
 
 
-def test_readme_prose_numbers_match_the_committed_sweep_results():
-    text = " ".join(readme_blocks().split())
-    r = {f: d for f, (d, _) in results_lines().items()}
-    ce = r["bp_ce_n8.json"]["summary"]
-    nz = sum(c > 0 for c in ce["colliding_pair_uniformity"]["counts"])
-    assert (f"the {ce['colliding_pair_uniformity']['n_pairs_counted']} colliding pairs of the "
-            f"{100 - ce['solved']['count']} unsolved seeds fall on {nz} of the 28 pairs") in text
-    c16 = r["bp_ce_n16.json"]["summary"]
-    assert f"in {c16['constant_hidden_units']['1']} of 100 seeds one hidden unit is constant" in text
-    assert f"({c16['n_distinct_codes_unsolved']['8']} seeds end at exactly 8)" in text
-    c32 = r["bp_ce_n32.json"]["summary"]
-    assert (f"all 5 units constant in {c32['constant_hidden_units']['5']} seeds, 4 in the other "
-            f"{c32['constant_hidden_units']['4']}") in text
-    assert f"mean reconstruction {c32['reconstruction_accuracy']['mean']:.2f}" in text
-    for f, lo_hi in (("bp_sse_n16.json", "13-15 of 16 codes"), ("bp_sse_n32.json", "23-29 of 32")):
-        nd = [p["n_distinct_codes"] for p in r[f]["per_seed"] if not p["solved"]]
-        assert f"{min(nd)}-{max(nd)}" == lo_hi.split()[0] and lo_hi in text
-    # "every CE seed reconstructs all 16 patterns"; SSE at 16 and 32 and CE 32 at lr 0.05:
-    # every seed reconstructs everything with no dead (constant) hidden unit
-    assert r["bp_ce_n16.json"]["summary"]["reconstruction_accuracy"]["min"] == 1.0
-    for f in ("bp_sse_n16.json", "bp_sse_n32.json", "bp_ce_n32_lr005.json"):
-        s = r[f]["summary"]
-        assert s["reconstruction_accuracy"]["min"] == 1.0 and set(s["constant_hidden_units"]) == {"0"}
-    for f in ("bp_ce_n8.json", "bp_sse_n8.json"):              # "perfect in every seed (100/100)"
-        assert r[f]["summary"]["reconstruction_accuracy"]["min"] == 1.0
-    bm = r["bm_n8.json"]["summary"]
-    un = 100 - bm["solved"]["count"]
-    assert (f"{bm['n_distinct_codes_unsolved']['5']} of the {un} unsolved seeds are down to 5 "
-            f"distinct codes (mean reconstruction over all 100 seeds "
-            f"{bm['reconstruction_accuracy']['mean']:.2f})") in text
-    dec = r["bm_n8_decay.json"]["summary"]
-    assert (f"{dec['n_distinct_codes_unsolved']['7']} of the {20 - dec['solved']['count']} "
-            "unsolved runs end at 7 codes") in text
-    for f in ("bm_n8_intra0.json", "bm_n8_decay.json"):
-        hs = r[f]["summary"]["shared_to_empty_corner"]
-        assert f"{hs['observed_by_distance'][2]} of {hs['runs']}" in text
+def test_readme_summary_blocks_are_the_committed_results():
+    blocks = readme_blocks()
+    assert {"bp_ce_n8.json", "bm_ahs.json", "bm_exact_prop_T10.json"} <= set(blocks)
+    for name, lines in blocks.items():
+        d = result(name)
+        assert lines == enc.summary_lines(d["summary"], d["config"], d["wallclock_s"]), name
+        assert d["summary"]["solved"]["count"] == sum(r["solved"] for r in d["per_seed"])
+
+
+def test_readme_tables_and_study_blocks_are_the_committed_results():
+    text = readme()
+    for table in studies.tables():
+        assert table in text
+    for line in studies.objective_lines(result("objective.json")):
+        assert line in text, line
+    for line in studies.collision_lines(result("collisions.json")):
+        assert line in text, line
+
+
+def test_readme_single_run_block_matches_a_fresh_run():
+    """Backprop CE seed 0 (3,631 epochs): every number but the wall-clock, exactly; the run
+    is short and solves well before any plateau, identical under every kernel tried."""
+    cfg = cfg_of(["--seed", "0"])
+    m = enc.per_seed_metrics(enc.run([0], cfg), 0, cfg, 0)
+    lines = enc.single_lines(m, cfg, 0.0)
+    text = re.sub(r"wall-clock [0-9.]+ s", "wall-clock 0.00 s", readme())
+    for line in lines:
+        assert line in text, line
+
+
+@pytest.mark.slow
+def test_readme_backprop_headline_matches_a_fresh_sweep():
+    """Kind (b): 100 chaotic runs. Under OPENBLAS_CORETYPE=Sandybridge all 100 seeds give the
+    same epochs as the reference kernel, but another CPU may flip a seed near the 20,000-epoch
+    cap, so the strict-solve count may move by 2 (a fifth of its binomial standard error, 4.8)
+    and the median epochs by 3%. Changing the learning rate from 0.5 to 0.45 moves the median
+    by far more than that (checked by hand)."""
+    lines = readme_blocks()["bp_ce_n8.json"]
+    cfg = cfg_of(["--sweep", "100"])
+    res = enc.run(range(100), cfg)
+    summ = enc.summarize([enc.per_seed_metrics(res, i, cfg, i) for i in range(100)])
+    assert abs(summ["solved"]["count"] - count_in(lines, "strict solve")) <= 2
+    med = float(re.search(r"epochs to solve: median (\d+)", "\n".join(lines)).group(1))
+    assert abs(summ["epochs_to_solve"]["median"] - med) <= 0.03 * med
+
+
+@pytest.mark.slow
+def test_readme_exact_learner_matches_a_fresh_run():
+    """Exact statistics with the proportional rule are deterministic gradient descent: seeds
+    0-9 for the full 4,000 cycles must give the committed per-seed outcomes (codes, first cycle
+    with 8 codes) exactly and the largest |w| to 1e-6 relative. Kernel rounding does not grow
+    along a descent like this (kind (a) at the printed precision)."""
+    d = result("bm_exact_prop_T10.json")
+    cfg = dict(d["config"])
+    res = enc.run(range(10), cfg)
+    for i in range(10):
+        m, want = enc.per_seed_metrics(res, i, cfg, i), d["per_seed"][i]
+        assert (m["n_distinct_codes"], m["first_n_codes"], m["solved"]) == \
+            (want["n_distinct_codes"], want["first_n_codes"], want["solved"]), i
+        assert m["max_abs_weight"] == pytest.approx(want["max_abs_weight"], rel=1e-6)
+    lines = readme_blocks()["bm_exact_prop_T10.json"]
+    assert count_in(lines, "all 8 codes reached") == d["summary"]["first_n_codes"]["count"]
+
+
+@pytest.mark.slow
+def test_readme_ahs_headline_matches_a_fresh_run():
+    """Kind (b), the sampled AHS procedure is chaotic: the first 300 cycles of all 100 seeds
+    are rerun and the seeds that reached all 8 codes by cycle 300 counted. Across kernels a
+    seed's run may change after a last-bit difference flips one stochastic decision, so the
+    count may differ from the committed runs' by 6 (about one binomial standard error of a
+    count near 25 of 100); a real change of the procedure (off-to-on noise 0.02 -> 0.03,
+    checked by hand) moves it by more."""
+    d = result("bm_ahs.json")
+    cfg = dict(d["config"], bm_cycles=300)
+    res = enc.run(range(100), cfg)
+    fresh = int((res["first_n_codes"] >= 0).sum())
+    committed = sum(r["first_n_codes"] is not None and r["first_n_codes"] <= 300 for r in d["per_seed"])
+    assert abs(fresh - committed) <= 6, (fresh, committed)
+    lines = readme_blocks()["bm_ahs.json"]
+    assert count_in(lines, "all 8 codes reached") == d["summary"]["first_n_codes"]["count"]

@@ -66,7 +66,7 @@ QUICK_SWEEP = {
 LONG_RUN = {
     "vector_symmetry": ["--sweep", "2000"],
     "family_trees": ["--sweep", "200"],
-    "encoder_8_3_8": ["--sweep", "100"],
+    "encoder_8_3_8": ["--algo", "boltzmann", "--sweep", "20"],
     "grapheme_sememe": ["--sweep", "100", "--algo", "boltzmann"],
     "fast_weights_deblur": ["--sweep", "30"],
     "replay_autoencoder": ["--sweep", "5"],
@@ -77,7 +77,7 @@ LONG_RUN = {
 DIVERGE = {
     "vector_symmetry": None,
     "family_trees": ["--eps2", "1e6"],
-    "encoder_8_3_8": ["--lr", "1e6"],
+    "encoder_8_3_8": ["--lr", "1e300"],
     "grapheme_sememe": ["--relearn-lr", "1e300"],
     "fast_weights_deblur": ["--eps-slow", "1e6"],
     "replay_autoencoder": ["--lr", "1e6"],
