@@ -192,8 +192,7 @@ def probe(W, b, state, u, U, T):
     state[sidx, u] = U < sigmoid(gap / T)
 
 
-def n_uniforms(n, h, n_temps):
-    """Uniforms one learning cycle of sampled_stats draws per seed."""
+def n_uniforms(n, h, n_temps):                            # uniforms per seed and cycle
     return 2 * n * n + (2 * n + h) * 2 * n + n_temps * (2 * n + h + h * 2 * n + 2 * n * n)
 
 
@@ -389,7 +388,7 @@ def wilson(k, N, z=1.959964):
     return [max(0.0, c - w), min(1.0, c + w)]
 
 
-def rate(k, N):
+def rate(k, N):                                           # k of N, with its Wilson interval
     return {"count": int(k), "n": N, "rate": k / N, "ci95": wilson(k, N)}
 
 
@@ -405,8 +404,7 @@ def describe(x):
             "median": med, "q3": q3, "max": float(x.max()), "ci95_mean": [m - half, m + half]}
 
 
-def per_seed_metrics(res, s, cfg, seed):
-    """The JSON metrics of row s of a run."""
+def per_seed_metrics(res, s, cfg, seed):                  # the JSON metrics of row s of a run
     solved, first, codes = bool(res["solved"][s]), int(res["first_n_codes"][s]), res["codes"][s]
     return {"algo": cfg["algo"], "seed": seed, "solved": solved, "epochs_to_solve": int(res["epochs_to_solve"][s])
             if solved else None, "first_n_codes": first if first >= 0 else None, "n_distinct_codes": int(res["n_distinct"][s]),
@@ -490,15 +488,8 @@ def number(cast, lo, hi, lo_open=False):
 
 
 def schedule(text):
-    try:
-        return parse_schedule(text) and text
-    except (ValueError, TypeError):
-        raise argparse.ArgumentTypeError(f"expected 'T:units,...', 0 < T < 1e6, 1-1000 units: {text!r}")
-
-
-def temp_beside(path):
-    path = os.path.abspath(path)
-    return os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    """argparse type: an annealing schedule (kept as text); a bad one is a usage error."""
+    return parse_schedule(text) and text
 
 
 def output_path(text):
@@ -506,26 +497,35 @@ def output_path(text):
     try:
         if os.path.isdir(text):
             raise IsADirectoryError(21, "is a directory")
-        open(temp_beside(text), "w").close()
-        os.remove(temp_beside(text))
+        tmp = os.path.join(os.path.dirname(os.path.abspath(text)), f".{os.path.basename(text)}.check")
+        open(tmp, "w").close()
+        os.remove(tmp)
     except OSError as e:
         raise argparse.ArgumentTypeError(f"cannot write {text}: {e.strerror or e}")
     return text
 
 
-def write_json(path, obj):
-    """Strict JSON (no NaN), written atomically with mode 0644."""
-    path, tmp = os.path.abspath(path), temp_beside(path)
+def write_atomic(path, write):
+    """write(tmp) into a temporary file beside path, mode 0644, then os.replace it onto path;
+    the temporary file is removed on any failure or interrupt."""
+    path = os.path.abspath(path)
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w") as f:
-            json.dump(obj, f, allow_nan=False, default=lambda x: x.item())
-            f.write("\n")
+        write(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_json(path, obj):
+    """Strict JSON (no NaN), written atomically."""
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(obj, allow_nan=False, default=lambda x: x.item()) + "\n")
+    write_atomic(path, write)
 
 
 POS, FRAC, BIG = number(float, 0, 1e300, lo_open=True), number(float, 0, 0.999999), 10 ** 6

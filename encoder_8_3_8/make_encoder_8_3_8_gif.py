@@ -72,15 +72,8 @@ def main(argv=None):
     a = build_parser().parse_args(argv)
     frames = frames_of(a.seed, a.frames)
     path = os.path.join(a.outdir, "encoder_8_3_8.gif")
-    tmp = os.path.join(a.outdir, f".encoder_8_3_8.{os.getpid()}.tmp.gif")
-    try:
-        iio.imwrite(tmp, frames, duration=[a.ms] * (len(frames) - 1) + [a.ms * 15], loop=0)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    ms = [a.ms] * (len(frames) - 1) + [a.ms * 15]                  # hold the last frame
+    enc.write_atomic(path, lambda tmp: iio.imwrite(tmp, frames, extension=".gif", duration=ms, loop=0))
     print(f"{path}: {len(frames)} frames, {os.path.getsize(path) / 1e6:.2f} MB")
     return 0
 

@@ -126,7 +126,12 @@ def test_probe_turns_a_unit_on_with_the_exact_conditional_probability():
                 assert state[0, u, 0] == want
 
 
-@pytest.mark.parametrize("scale,T", [(1.0, 10.0), (5.0, 10.0), (30.0, 10.0), (3.0, 1.0)])
+SLOW = pytest.mark.slow
+
+
+@pytest.mark.parametrize("scale,T", [(5.0, 10.0), pytest.param(1.0, 10.0, marks=SLOW),
+                                     pytest.param(30.0, 10.0, marks=SLOW),
+                                     pytest.param(3.0, 1.0, marks=SLOW)])
 def test_exact_statistics_match_brute_force_enumeration_of_all_2_19_states(scale, T):
     rng = np.random.default_rng(int(scale * 10 + T))
     n, h = 8, 3
@@ -246,6 +251,7 @@ def test_backprop_single_run_invariants():
         assert ((H > 0.5).astype(int) == np.array(m["code_table"])).all()
 
 
+@pytest.mark.slow
 def test_restarts_obey_the_plateau_rule():
     cfg = cfg_of(["--epochs", "2500", "--restarts", "3", "--plateau", "300"])
     res = enc.run(range(12), cfg)
@@ -260,10 +266,11 @@ def test_restarts_obey_the_plateau_rule():
     assert (res["epochs_to_solve"][res["solved"]] == res["total_epochs"][res["solved"]]).all()
 
 
-@pytest.mark.parametrize("argv", [["--epochs", "1500", "--restarts", "1", "--plateau", "300"],
-                                  ["--algo", "boltzmann", "--n", "4", "--bm-cycles", "25"],
-                                  ["--algo", "boltzmann", "--bm-stats", "exact", "--bm-cycles", "20",
-                                   "--bm-init-scale", "0.5"]])
+@pytest.mark.parametrize("argv", [
+    pytest.param(["--epochs", "1500", "--restarts", "1", "--plateau", "300"], marks=SLOW),
+    ["--algo", "boltzmann", "--n", "4", "--bm-cycles", "25"],
+    pytest.param(["--algo", "boltzmann", "--bm-stats", "exact", "--bm-cycles", "20",
+                  "--bm-init-scale", "0.5"], marks=SLOW)])
 def test_determinism_and_sweep_equals_single_runs(argv):
     cfg, seeds = cfg_of(argv), [0, 1, 2]
     a, again = enc.run(seeds, cfg), enc.run(seeds, cfg)
@@ -376,6 +383,7 @@ def test_readme_tables_and_study_blocks_are_the_committed_results():
         assert line in text, line
 
 
+@pytest.mark.slow
 def test_readme_single_run_block_matches_a_fresh_run():
     """Backprop CE seed 0 (3,631 epochs): every number but the wall-clock, exactly; the run
     is short and solves well before any plateau, identical under every kernel tried."""
@@ -406,13 +414,13 @@ def test_readme_backprop_headline_matches_a_fresh_sweep():
 @pytest.mark.slow
 def test_readme_exact_learner_matches_a_fresh_run():
     """Exact statistics with the proportional rule are deterministic gradient descent: seeds
-    0-9 for the full 4,000 cycles must give the committed per-seed outcomes (codes, first cycle
+    0-4 for the full 4,000 cycles must give the committed per-seed outcomes (codes, first cycle
     with 8 codes) exactly and the largest |w| to 1e-6 relative. Kernel rounding does not grow
     along a descent like this (kind (a) at the printed precision)."""
     d = result("bm_exact_prop_T10.json")
     cfg = dict(d["config"])
-    res = enc.run(range(10), cfg)
-    for i in range(10):
+    res = enc.run(range(5), cfg)
+    for i in range(5):
         m, want = enc.per_seed_metrics(res, i, cfg, i), d["per_seed"][i]
         assert (m["n_distinct_codes"], m["first_n_codes"], m["solved"]) == \
             (want["n_distinct_codes"], want["first_n_codes"], want["solved"]), i
@@ -423,17 +431,18 @@ def test_readme_exact_learner_matches_a_fresh_run():
 
 @pytest.mark.slow
 def test_readme_ahs_headline_matches_a_fresh_run():
-    """Kind (b), the sampled AHS procedure is chaotic: the first 300 cycles of all 100 seeds
-    are rerun and the seeds that reached all 8 codes by cycle 300 counted. Across kernels a
-    seed's run may change after a last-bit difference flips one stochastic decision, so the
-    count may differ from the committed runs' by 6 (about one binomial standard error of a
-    count near 25 of 100); a real change of the procedure (off-to-on noise 0.02 -> 0.03,
-    checked by hand) moves it by more."""
+    """The sampled AHS procedure: the first 300 cycles of all 100 seeds are rerun and each
+    seed's first cycle with all 8 codes (if by cycle 300) compared with the committed run.
+    Its statistics are counts of 0/1 products (multiples of 1/80), so a kernel's last bits can
+    only matter where a uniform lands within rounding of a probability or a read-out within
+    rounding of 0.5: no seed differed under OPENBLAS_CORETYPE=Sandybridge, and 5 of 100 are
+    allowed. A real change moves many seeds: off-to-on noise 0.02 -> 0.03 changed 43, on-to-off
+    0.15 -> 0.16 changed 42 (checked by hand)."""
     d = result("bm_ahs.json")
     cfg = dict(d["config"], bm_cycles=300)
-    res = enc.run(range(100), cfg)
-    fresh = int((res["first_n_codes"] >= 0).sum())
-    committed = sum(r["first_n_codes"] is not None and r["first_n_codes"] <= 300 for r in d["per_seed"])
-    assert abs(fresh - committed) <= 6, (fresh, committed)
+    fresh = enc.run(range(100), cfg)["first_n_codes"]
+    want = [r["first_n_codes"] if r["first_n_codes"] is not None and r["first_n_codes"] <= 300
+            else -1 for r in d["per_seed"]]
+    assert sum(int(a) != b for a, b in zip(fresh, want)) <= 5
     lines = readme_blocks()["bm_ahs.json"]
     assert count_in(lines, "all 8 codes reached") == d["summary"]["first_n_codes"]["count"]

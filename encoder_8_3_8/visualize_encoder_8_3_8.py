@@ -5,7 +5,7 @@ Per-seed figures (backprop CE with restarts, trained here in a few seconds): tra
 the 8 hidden codes in the cube, the code table, Hinton diagrams of both weight matrices.
 Sweep and study figures, read from the JSON in results/ (written by encoder_8_3_8.py and
 studies_encoder_8_3_8.py; `--recompute` reruns the studies they need first, which takes
-about half an hour): backprop vs Boltzmann, the Boltzmann learners side by side, the AHS
+about 20 minutes): backprop vs Boltzmann, the Boltzmann learners side by side, the AHS
 objective along the runs, colliding pairs, solve rate against N.
 
     python3 encoder_8_3_8/visualize_encoder_8_3_8.py
@@ -29,17 +29,10 @@ DPI = 110
 
 
 def save(fig, outdir, name):
-    """Write a PNG atomically (temporary file in the same folder, mode 0644)."""
+    """Write a PNG atomically (a temporary file in the same folder, mode 0644)."""
     path = os.path.join(outdir, name)
-    tmp = os.path.join(outdir, f".{name}.{os.getpid()}.tmp.png")
     try:
-        fig.savefig(tmp, dpi=DPI, bbox_inches="tight")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+        enc.write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight"))
     finally:
         plt.close(fig)
     return path
@@ -340,14 +333,14 @@ def build_parser():
     ap.add_argument("--outdir", type=studies.output_dir, default=os.path.join(HERE, "viz"),
                     metavar="DIR", help="output directory (default viz/)")
     ap.add_argument("--recompute", action="store_true",
-                    help="rerun the studies the figures read (writes results/; about half an hour)")
+                    help="rerun the studies the figures read (writes results/; about 20 minutes)")
     return ap
 
 
 def main(argv=None):
     a = build_parser().parse_args(argv)
     if a.recompute:
-        for study in ("backprop", "grid", "scaling", "objective", "collisions"):
+        for study in ("backprop", "grid", "scaling", "variants", "objective", "collisions"):
             code = studies.main([study, "--quiet"])
             if code:
                 return code
