@@ -1,60 +1,71 @@
-"""family_trees.gif: the 6 person units' incoming weights taking shape over training.
+"""family_trees.gif: the 6 person units' weights taking shape during training.
 
-One network (--seed, rescued settings init +-1.0, eps2 0.1 unless --paper), drawn every
---every sweeps as the Hinton diagrams of visualize_family_trees.py (English row above Italian,
-people in tree order), with the eta^2 of each unit for nationality, generation and branch.
+One network (--seed, the rescued settings init 1.0, eps2 0.1; --paper for the paper's
+schedule), drawn every --every sweeps as the Hinton diagrams of visualize_family_trees.py
+(English row above Italian, people in tree order, bias on the right) on one fixed scale, with
+each unit's eta^2 for nationality, generation and branch.
 """
 import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import imageio.v3 as iio  # noqa: E402
-import matplotlib  # noqa: E402
-
+import imageio.v3 as iio
+import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import family_trees as ft  # noqa: E402
+import studies_family_trees as st  # noqa: E402
 import visualize_family_trees as viz  # noqa: E402
+
+HOLD = 8          # extra frames showing the final state
+FRAME_MS = 150    # milliseconds per frame
+
+
+def build_parser():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=ft.number(int, "[0, 1e18]"), default=0,
+                    help="seed of the network (default 0)")
+    ap.add_argument("--outdir", type=viz.output_dir, default=HERE, metavar="DIR",
+                    help="where family_trees.gif goes (default: this folder)")
+    ap.add_argument("--every", type=ft.number(int, f"[10, {ft.SWEEPS}]"), default=50,
+                    help="sweeps between frames (10 to 1500, default 50)")
+    ap.add_argument("--paper", action="store_true",
+                    help="the paper's schedule instead of the rescue (it stays on the plateau)")
+    return ap
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="GIF of the person units over training")
-    p.add_argument("--seed", type=ft._int_min(0, "--seed"), default=0)
-    p.add_argument("--outdir", default=os.path.dirname(os.path.abspath(__file__)))
-    p.add_argument("--every", type=ft._int_min(1, "--every"), default=40,
-                   help="sweeps between frames")
-    p.add_argument("--paper", action="store_true", help="paper schedule instead of the rescue")
-    a = p.parse_args(argv)
-    if not os.path.isdir(a.outdir) or not os.access(a.outdir, os.W_OK):
-        p.error(f"argument --outdir: {a.outdir} is not a writable directory")
-    data = ft.build_dataset()
-    cfg = ft.default_config(**({} if a.paper else ft.RESCUE))
-    per_seed, ex = ft.run_split([a.seed], cfg, data, snapshot_every=a.every)
-    snaps = ex["snaps"]
-    vmax = max(max(np.abs(W[0]).max(), np.abs(b[0]).max()) for _, W, b in snaps)
+    a = build_parser().parse_args(argv)
+    cfg = st.PAPER if a.paper else st.RESCUED
+    test, params, order = ft.draw_seed(a.seed, cfg)
+    mask = ft.masks([test])
+    snaps = []
+    ft.train(ft.stack([params]), mask, cfg, monitor=lambda t, p: snaps.append(
+        (t, np.vstack([p["Wp"][0], p["bp"][0]]), ft.evaluate(p, mask)[1][0])), every=a.every)
+    vmax = max(np.abs(w).max() for _, w, _ in snaps)
     frames = []
-    for step, W, b in snaps:
-        codes = ft.sigmoid(W[0] + b[0][None, :])
-        fig = viz.person_unit_figure(W[0], b[0], viz.eta_table(codes),
-                                     f"seed {a.seed}, {'paper' if a.paper else 'rescued'} settings",
-                                     step=step, vmax=vmax)
-        fig.set_dpi(70)
+    for t, w, ok in snaps:
+        title = (f"seed {a.seed}, {'paper' if a.paper else 'rescued'} settings, sweep {t}: "
+                 f"train {int(ok[mask[0] > 0].sum())}/100, test {int(ok[test].sum())}/4")
+        fig = viz.person_unit_figure(w, title, vmax=vmax, dpi=70)
         fig.canvas.draw()
         frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
         plt.close(fig)
-    frames += [frames[-1]] * 8                       # hold the final state
+    frames += [frames[-1]] * HOLD
     path = os.path.join(a.outdir, "family_trees.gif")
-    tmp = os.path.join(a.outdir, ".family_trees.tmp.gif")
-    iio.imwrite(tmp, np.stack(frames), duration=150, loop=0)
-    os.replace(tmp, path)
-    m = per_seed[0]
-    print(f"wrote {path}: {len(frames)} frames; seed {a.seed} test {m['test_correct']}/4 "
-          f"train {m['train_correct']}/100")
+    ft.atomic_write(path, lambda tmp: iio.imwrite(tmp, np.stack(frames), duration=FRAME_MS,
+                                                  loop=0, extension=".gif"), ".gif")
+    print(f"wrote {path}: {len(frames)} frames")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("\nmake_family_trees_gif.py: interrupted\n")
+        sys.exit(130)
