@@ -57,10 +57,9 @@ def squared_error(on, off):
 
 
 def cross_entropy(y, T, mask):
-    """E = -sum t log y + (1 - t) log(1 - y); dE/dz = y - t through the logistic."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = T * np.log(y) + (1.0 - T) * np.log1p(-y)
-    terms = np.where(np.isfinite(terms), terms, -745.0)      # log of a saturated output
+    """E = -sum t log y + (1 - t) log(1 - y) for 0/1 targets t; dE/dz = y - t through the
+    logistic (a saturated output's log is taken at 1e-300)."""
+    terms = np.log(np.maximum(np.where(T > 0.5, y, 1.0 - y), 1e-300))
     E = -(mask[..., None] * terms).sum(axis=(1, 2))
     return E, (y - T) * mask[..., None]
 
@@ -183,8 +182,8 @@ def plateau(seeds, cfg):
             "output_spread": spread.tolist(), "effective_l2": effective_l2(cfg),
             "hessian_min_eig": hessian_min_eig(params, mask).tolist(),
             "wp_shrink": (norm(params, ["Wp"]) / norm(p0, ["Wp"])).tolist(),
-            "layers": {name: {"w": float(norm(params, ks).mean()), "grad": float(norm(g, ks).mean())}
-                       for name, ks in LAYER_GROUPS}}
+            "layers": {name: {"w": float(norm(params, ks).mean()),
+                              "grad": float(norm(g, ks).mean())} for name, ks in LAYER_GROUPS}}
 
 
 def escape(seeds, cfg, sweeps, every=50):
@@ -227,16 +226,18 @@ def print_diagnose(d):
                f"(mean over seeds; largest gap {np.max(np.abs(E - C)):.1e})")
         yield (f"  output spread over training cases (largest std of a unit): "
                f"{max(row['output_spread']):.1e}")
-        yield (f"  decay as an L2 penalty at a fixed point: lambda = decay(1-alpha2)/(eps2(1-decay))"
-               f" = {lam:.5f}")
+        yield (f"  decay as an L2 penalty at a fixed point: lambda = decay(1-alpha2)/"
+               f"(eps2(1-decay)) = {lam:.5f}")
         if lam > 0:
             yield f"  {'layer group':<19s} |w|      |dE/dw|   lambda|w|  |dE/dw|/(lambda|w|)"
             for name, v in row["layers"].items():
                 yield (f"  {name:<19s} {v['w']:.2e} {v['grad']:.2e}  {lam * v['w']:.2e}   "
                        f"{v['grad'] / (lam * v['w']):.2f}")
+        pure = (1 - config(**row["overrides"])["decay"]) ** d["sweeps"]
         yield (f"  |Wp| at the end / at init: {np.mean(row['wp_shrink']):.4f} (pure decay would "
-               f"give (1-decay)^sweeps = {(1 - config(**row['overrides'])['decay']) ** d['sweeps']:.4f})")
-        kind = "minimum" if np.all(lam + eig > 0) else "saddle" if np.all(lam + eig < 0) else "mixed"
+               f"give (1-decay)^sweeps = {pure:.4f})")
+        kind = ("minimum" if np.all(lam + eig > 0) else "saddle" if np.all(lam + eig < 0)
+                else "mixed")
         yield (f"  smallest Hessian eigenvalue of E: mean {eig.mean():.5f} [{eig.min():.5f}, "
                f"{eig.max():.5f}]; lambda + eigenvalue {lam + eig.mean():+.5f}; E + lambda/2 |w|^2 "
                f"curves up in every direction in {int(np.sum(lam + eig > 0))}/{n} seeds ({kind})")
@@ -286,7 +287,8 @@ def train_slots(jobs, blocks, checkpoints, progress=None, label=""):
         p0 = ft.stack([{k: s["unit"][k] * st["init"] for k in ft.PARAM_NAMES}
                        for s, st in zip(slots, sets)])
         cfg = dict(PAPER, sweeps=max(checkpoints), update=sets[0]["update"],
-                   **{k: np.array([st[k] for st in sets]) for k in ("eps2", "alpha2", "bias_decay")})
+                   **{k: np.array([st[k] for st in sets])
+                      for k in ("eps2", "alpha2", "bias_decay")})
 
         def monitor(t, p, idx=idx):
             if t in checkpoints:
@@ -345,8 +347,8 @@ def print_cv(d):
     yield (f"  per tree: English {d['per_tree']['English']:.3f}, Italian "
            f"{d['per_tree']['Italian']:.3f}; train correct per fold: mean "
            f"{d['train_correct_per_fold']['mean']:.2f} of 100")
-    yield "  per relation (correct/tested): " + ", ".join(
-        f"{r} {c}/{t}" for r, (c, t) in d["per_relation"].items())
+    yield "  per relation, correct/tested (accuracy): " + ", ".join(
+        f"{r} {c}/{t} ({c / t:.2f})" for r, (c, t) in d["per_relation"].items())
 
 
 # ---- ablations from the rescued settings ---------------------------------------------------
@@ -550,7 +552,8 @@ def build_parser():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("study", nargs="?", choices=STUDIES, default=STUDIES[0],
                     help=f"the study to run (default {STUDIES[0]})")
-    ap.add_argument("--seeds", type=ft.number(int, f"[1, {ft.MAX_SWEEP}]"), default=None, metavar="N",
+    ap.add_argument("--seeds", type=ft.number(int, f"[1, {ft.MAX_SWEEP}]"), default=None,
+                    metavar="N",
                     help="seeds 0..N-1 (readings 20, diagnose 10, ablations 50)")
     ap.add_argument("--repeats", type=ft.number(int, "[1, 20]"), default=None, metavar="R",
                     help="CV repeats, seeds 0..R-1 (ablations 4, cv 10, search 2)")

@@ -235,13 +235,14 @@ def test_a_diverging_network_raises_or_is_frozen():
 
 
 # ---- the protocols ------------------------------------------------------------------------------
-def test_random_splits_and_named_cases():
-    tests = [ft.draw_seed(s, st.PAPER)[0] for s in range(20)]
-    assert all(len(set(t)) == 4 for t in tests) and len({tuple(t) for t in tests}) > 15
-    cfg = st.config(test_cases=["Colin:aunt", "Marco:wife"])
-    test, _, order = ft.draw_seed(7, cfg)
-    assert [DATA["names"][i] for i in test] == ["Colin:aunt", "Marco:wife"]
-    assert sorted(order.tolist() + test.tolist()) == list(range(104))
+def test_random_splits_hold_out_4_cases_and_order_the_other_100():
+    draws = [ft.draw_seed(s, st.PAPER) for s in range(20)]
+    assert all(len(set(t)) == 4 for t, _, _ in draws) and len({tuple(t) for t, _, _ in draws}) > 15
+    for test, _, order in draws:
+        assert sorted(order.tolist() + test.tolist()) == list(range(104))
+    mask = ft.masks([t for t, _, _ in draws])
+    assert (mask.sum(axis=1) == 100).all() and all(not mask[i, t].any()
+                                                    for i, (t, _, _) in enumerate(draws))
 
 
 def test_cv_blocks_hold_out_every_case_once_and_pairs_hold_out_two_blocks():
@@ -375,10 +376,9 @@ def test_search_grid_holds_the_rescue_and_both_readings():
 
 
 # ---- this folder's own flags ------------------------------------------------------------------
-@pytest.mark.parametrize("argv,flag", [(["--test-cases", "Bob:aunt"], "--test-cases"),
-                                       (["--test-cases", "Colin:aunt,colin:AUNT"], "--test-cases"),
-                                       (["--update", "online"], "--update")])
-def test_main_refuses_bad_case_names_and_readings(argv, flag, capsys):
+@pytest.mark.parametrize("argv,flag", [(["--update", "online"], "--update"),
+                                       (["--alpha2", "1"], "--alpha2"), (["--eps2", "0"], "--eps2")])
+def test_main_refuses_an_unknown_reading_and_out_of_range_values(argv, flag, capsys):
     with pytest.raises(SystemExit) as exc:
         ft.main(argv)
     assert exc.value.code == 2 and flag in capsys.readouterr().err
@@ -394,9 +394,10 @@ def test_studies_refuse_a_size_the_study_does_not_use(argv, flags, capsys):
     assert exc.value.code == 2 and all(f in err for f in flags)
 
 
-def test_named_test_cases_run(capsys):
-    lines = printed_main(["--test-cases", "Colin:aunt,Marco:wife", "--sweeps", "30"])
-    assert "held-out cases: Colin:aunt (wrong), Marco:wife (wrong)" in lines
+def test_single_run_reports_its_held_out_cases():
+    lines = printed_main(["--seed", "0", "--sweeps", "30"])
+    test = [DATA["names"][i] for i in ft.draw_seed(0, st.PAPER)[0]]
+    assert lines[1] == "held-out cases: " + ", ".join(f"{n} (wrong)" for n in test)
 
 
 # ---- README numbers ---------------------------------------------------------------------------
@@ -411,7 +412,8 @@ def test_readme_seed0_of_the_paper_schedule_is_a_fresh_run():
 def test_readme_paper_sweep_is_a_fresh_run():
     """Kind a: 0 of 100 training cases in every one of the 50 seeds."""
     assert printed_main(["--sweep", "50"]) == block("sweep50-paper")
-    assert block("sweep50-paper")[1:] == ft.report_sweep(results("sweep50_paper.json")["summary"], 4)
+    committed = results("sweep50_paper.json")["summary"]
+    assert block("sweep50-paper")[1:] == ft.report_sweep(committed, 4)
 
 
 def number_after(text, label):

@@ -134,30 +134,34 @@ def person_unit_figure(weights, title, vmax=None, dpi=None):
 
 
 # ---- figures -----------------------------------------------------------------------------------
-def curves(seeds, cfg, every=15):
-    """Mean error (median), train correct and test correct of the seeds every `every` sweeps."""
-    tests, plist, _ = zip(*(ft.draw_seed(s, cfg) for s in seeds))
-    mask, rec = ft.masks(tests), []
+def curves(seeds, cfgs, every=15):
+    """Error, train correct and test correct of seeds x cfgs (batch updates; the cfgs differ
+    in init and eps2 only) every `every` sweeps, trained as one batch; arrays (T, cfgs, seeds)."""
+    draws = [ft.draw_seed(s, c) for c in cfgs for s in seeds]
+    mask, rec = ft.masks([d[0] for d in draws]), []
+    cfg = dict(cfgs[0], eps2=np.repeat([c["eps2"] for c in cfgs], len(seeds)))
 
     def monitor(t, p):
         E, ok = ft.evaluate(p, mask)
         rec.append((t, E, (ok * mask).sum(1), (ok * (1 - mask)).sum(1)))
-    ft.train(ft.stack(plist), mask, cfg, monitor=monitor, every=every)
+    ft.train(ft.stack([d[1] for d in draws]), mask, cfg, monitor=monitor, every=every)
     t, E, tr, te = (np.array(x) for x in zip(*rec))
-    return t, E, tr, te
+    return t, *(x.reshape(len(t), len(cfgs), len(seeds)) for x in (E, tr, te))
 
 
 def fig_curves(outdir, n=20):
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    for label, cfg, col in [("paper's schedule (init 0.3, eps2 0.01)", st.PAPER, C_PAPER),
-                            ("rescue (init 1.0, eps2 0.1)", st.RESCUED, C_RESCUE)]:
-        t, E, tr, te = curves(list(range(n)), cfg)
-        axes[0].semilogy(t, E, color=col, alpha=0.15, lw=0.7)
-        axes[0].semilogy(t, np.median(E, axis=1), color=col, lw=2, label=label)
-        axes[1].plot(t, tr.mean(1), color=col, lw=2, label=label)
-        axes[2].plot(t, te.mean(1), color=col, lw=2, label=label)
+    runs = [("paper's schedule (init 0.3, eps2 0.01)", st.PAPER, C_PAPER),
+            ("rescue (init 1.0, eps2 0.1)", st.RESCUED, C_RESCUE)]
+    t, E, tr, te = curves(list(range(n)), [cfg for _, cfg, _ in runs])
+    for i, (label, _, col) in enumerate(runs):
+        axes[0].semilogy(t, E[:, i], color=col, alpha=0.15, lw=0.7)
+        axes[0].semilogy(t, np.median(E[:, i], axis=1), color=col, lw=2, label=label)
+        axes[1].plot(t, tr[:, i].mean(1), color=col, lw=2, label=label)
+        axes[2].plot(t, te[:, i].mean(1), color=col, lw=2, label=label)
     axes[2].axhline(3.5, color="k", ls=":", lw=1, label="paper: 3.5 (4/4 and 3/4)")
-    axes[0].set(xlabel="sweep", ylabel="training error (margin)", title=f"error, seeds 0..{n - 1} (median bold)")
+    axes[0].set(xlabel="sweep", ylabel="training error (margin)",
+                title=f"error, seeds 0..{n - 1} (median bold)")
     axes[1].set(xlabel="sweep", ylabel="train correct (of 100)", title="mean train correct",
                 ylim=(-2, 102))
     axes[2].set(xlabel="sweep", ylabel="test correct (of 4)", title="mean test correct",
@@ -252,8 +256,9 @@ def fig_sweep(outdir, sweep):
     axes[0].axvline(1.9, color="tab:orange", ls="-.", label="public catalog: mean 1.9")
     axes[0].axvline(4 * 0.67, color="tab:green", ls="-.", label="public replication: ~0.67 x 4")
     axes[0].set(xlabel="held-out cases correct (of 4)", ylabel="seeds",
-                title=f"{len(tc)} random 4-case splits, rescued settings\nP(two runs total >= 7 of 8,"
-                      f" as the paper's) = {o['estimate']:.3f} [{o['ci95'][0]:.3f}, {o['ci95'][1]:.3f}]")
+                title=f"{len(tc)} random 4-case splits, rescued settings\nP(two runs total >= 7 "
+                      f"of 8, as the paper's) = {o['estimate']:.3f} [{o['ci95'][0]:.3f}, "
+                      f"{o['ci95'][1]:.3f}]")
     axes[0].legend(fontsize=7, loc="upper right")
     bins = np.linspace(0, 1, 21)
     for f, col in zip(ft.FEATURES, ["tab:red", "tab:blue", "tab:brown"]):
@@ -320,8 +325,8 @@ def fig_search(outdir, d):
               and c == ft.SWEEPS]
     vals = [tc["mean"], outer[rescue[0]] if rescue else np.nan, outer.max()]
     axes[1].bar(names, vals, color=[C_RESCUE, "0.6", "0.8"])
-    axes[1].errorbar([0], [tc["mean"]], yerr=[[tc["mean"] - tc["ci95"][0]], [tc["ci95"][1] - tc["mean"]]],
-                     color="k", capsize=4)
+    axes[1].errorbar([0], [tc["mean"]], color="k", capsize=4,
+                     yerr=[[tc["mean"] - tc["ci95"][0]], [tc["ci95"][1] - tc["mean"]]])
     axes[1].axhline(3.5, color="k", ls=":", lw=1, label="paper 3.5")
     axes[1].axhline(2.5, color="tab:red", ls="--", lw=1, label="target 2.5")
     axes[1].set(ylim=(0, 4), ylabel="held-out correct of 4, mean",
