@@ -1,25 +1,20 @@
 """Hinton & Plaut (1987), "Using fast weights to deblur old memories": the paper's experiment.
 
-A 10-100-10 logistic net, every connection and bias with a slow and a fast weight (their sum is
-the effective weight; both get the same error derivative with their own epsilon and alpha, and
-every fast weight shrinks by h = 1% after each weight change), learns 100 random associations
-(stage 1), is blurred by learning 5 new ones without rehearsal (stage 2) and rehearses a subset
-of the old ones (stage 3: the paper's Figure 2, 10% and 50% rehearsed). Stage 4 (ours) applies
-the same rule with no error signal, so the fast weights decay, to test "when the fast weights
-decay away the newer memories are restored". A no-rehearsal control runs beside every run.
-
-Prints the errors after each stage, Figure 2 (retrained and unretrained error per sweep), the
-cumulative transfer ratio (unretrained / retrained improvement since sweep 0, of the seed means)
-at sweeps 1, 5, 10, 20, the first-sweep ratio per seed and the stage-4 results against the
-control; --sweep N adds 95% intervals (t for means, bootstrap for ratios). Errors are per output
-unit: sq = 1/2 (y - d)^2 (what the learning minimises) and abs = |y - d|. The studies beyond
-the paper are in studies_fast_weights_deblur.py.
+A 10-100-10 logistic net, every connection and bias with a slow and a fast weight (summed; both
+get the same derivative with their own epsilon and alpha, and every fast weight shrinks by h = 1%
+after each weight change), learns 100 random associations (stage 1), is blurred by 5 new ones
+(stage 2) and rehearses 10% or 50% of the old ones (stage 3: Figure 2). Stage 4 (ours) runs the
+rule with no error signal, so that the fast weights decay. Beside every run: a no-rehearsal
+control. Prints Figure 2, the cumulative transfer ratio (unretrained / retrained improvement
+since sweep 0) and the stage-4 results, with 95% intervals for --sweep N; errors per output
+unit, sq = 1/2 (y - d)^2 and abs = |y - d|. The studies: studies_fast_weights_deblur.py.
 """
 import argparse
 import dataclasses
 import json
 import math
 import os
+import pathlib
 import platform
 import sys
 import tempfile
@@ -39,12 +34,12 @@ SWEEPS1, SWEEPS2, SWEEPS3 = 1300, 400, 20   # paper: stage 1, stage 2, Figure 2'
 FRACTIONS = (0.1, 0.5)              # paper: "10% up to 50%" of the old ones rehearsed
 # ---- our choices for what the paper leaves open (README "Deviations") --------------------
 EPS_FAST, MOM_FAST = 0.2, 0.0       # ours: fast epsilon and alpha (not in the paper)
-FAST_WARMUP = 900                   # ours: stage-1 sweeps before the fast weights learn
+FAST_WARMUP = 10                    # ours: the fast weights skip the first stage-1 sweeps
 INIT_SCALE = 0.3                    # ours: initial slow weights ~ U(-0.3, 0.3), fast ones 0
 DECAY_SWEEPS, DECAY_EVERY = 500, 10  # ours: stage 4 (0.99^500 = 0.0066), error every 10 sweeps
 CUMULATIVE_AT = (1, 5, 10, 20)      # sweeps at which the cumulative transfer ratio is quoted
 N_BOOT, BOOT_SEED = 2000, 12345     # bootstrap resamples of the seeds, and their generator
-CHUNK = 16                          # seeds per batched array computation (cache-sized)
+CHUNK = 8                           # seeds per batched array computation (fits the caches)
 MAX_SWEEP = 2000                    # seeds per --sweep (about 0.1 s each)
 MAX_WEIGHT = 1e6                    # a weight beyond this: the learner has diverged
 MEASURES = ("sq", "abs")            # 1/2 (y - d)^2 and |y - d| per output unit
@@ -90,10 +85,8 @@ def make_seed(rng, cfg):
 
 def make_batch(seeds, cfg):
     """make_seed for every seed, stacked on a leading seed axis S."""
-    items = [make_seed(np.random.default_rng(s), cfg) for s in seeds]
-    X, D = np.stack([it[0] for it in items]), np.stack([it[1] for it in items])
-    params = [np.stack([it[2][j] for it in items]) for j in range(4)]
-    return X, D, params, np.stack([it[3] for it in items])
+    X, D, params, perm = zip(*[make_seed(np.random.default_rng(s), cfg) for s in seeds])
+    return np.stack(X), np.stack(D), [np.stack(p) for p in zip(*params)], np.stack(perm)
 
 
 # ---- model: forward and hand-written backward, batched over a leading row axis B ------------
@@ -114,8 +107,7 @@ def forward(params, X):
 
 
 def loss_and_grads(params, X, D, mask=None):
-    """E (B,) = 1/2 sum over cases and outputs of mask * (y - d)^2, dE/d[W1, b1, W2, b2], y.
-
+    """E (B,) = 1/2 sum over cases and outputs of mask * (y - d)^2, dE/d[W1, b1, W2, b2], y;
     mask (B,P) weights the cases trained on (None: all of them)."""
     W1, b1, W2, b2 = params
     hid, y = forward(params, X)
@@ -147,18 +139,13 @@ def pack(arrays):
 
 
 def unpack(theta):
-    out, i = [], 0
-    for s in SHAPES:
-        n = math.prod(s)
-        out.append(theta[:, i:i + n].reshape((theta.shape[0],) + s))
-        i += n
-    return out
+    parts = np.split(theta, np.cumsum([math.prod(s) for s in SHAPES])[:-1], axis=1)
+    return [p.reshape((theta.shape[0],) + s) for p, s in zip(parts, SHAPES)]
 
 
 def new_state(slow):
     """Slow weights theta (B, n) given; fast weights and both momentum buffers start at 0."""
-    return {"slow": slow.copy(), "fast": np.zeros_like(slow), "v_slow": np.zeros_like(slow),
-            "v_fast": np.zeros_like(slow)}
+    return dict(slow=slow.copy(), fast=np.zeros_like(slow), v_slow=np.zeros_like(slow), v_fast=np.zeros_like(slow))
 
 
 def update(state, grad, eps_slow, mom_slow, eps_fast, mom_fast, h):
@@ -214,15 +201,29 @@ def trace_point(trace, state, X, D, old):
 
 # ---- the four stages, batched over seeds (stages 1-2) and seeds x rows (stages 3-4) ---------
 def subset_means(e, sel):
-    """e (T, S, R, P) per-case errors of rows R = [control, fraction 1, ...]; sel {kind: (S,F,P)}
-    the subsets of each fraction. Returns {kind: (S,F,T)} for the rehearsed rows and
-    {'ctrl_' + kind: (S,F,T)} for the control row scored on the same subsets."""
+    """e (T, S, R, P) per-case errors of rows [control, fraction 1, ...], sel {kind: (S,F,P)} each
+    fraction's subsets -> {kind: (S,F,T)} of the rehearsed rows, {'ctrl_' + kind: ...} of the control."""
     out = {}
     for kind, s in sel.items():
         n = s.sum(-1)
         out[kind] = np.moveaxis((e[:, :, 1:] * s).sum(-1) / n, 0, -1)
         out["ctrl_" + kind] = np.moveaxis((e[:, :, :1] * s).sum(-1) / n, 0, -1)
     return out
+
+
+def decay_times(cfg):
+    """The stage-4 sweeps at which the errors are recorded: every DECAY_EVERY, and the last."""
+    return sorted(set(range(0, cfg.decay_sweeps + 1, DECAY_EVERY)) | {cfg.decay_sweeps})
+
+
+def rehearsed(perm, fractions):
+    """(S, F, P) masks of the rehearsed cases: the first round(f * 100) old cases of each seed's
+    permutation (nested across fractions); the new cases are never rehearsed."""
+    rank = np.argsort(perm, axis=1)                   # rank[s, c]: place of old case c in perm
+    ks = np.array([round(f * N_OLD) for f in fractions])
+    retr = np.zeros((perm.shape[0], len(fractions), N_OLD + N_NEW), dtype=bool)
+    retr[:, :, :N_OLD] = rank[:, None, :] < ks[None, :, None]
+    return retr
 
 
 def run_chunk(seeds, cfg, progress, trace=None):
@@ -245,17 +246,13 @@ def run_chunk(seeds, cfg, progress, trace=None):
     train(state, X[:, ~old], D[:, ~old], None, cfg.sweeps2, hp, "stage 2", progress,
           observe=observe)
     e2 = case_errors(forward(unpack(state["slow"] + state["fast"]), X)[1], D)
-    out["fast_norm2"] = norm(state["fast"])
     # stage 3: rows (seed, r), r = 0 the no-rehearsal control, r = 1..F the rehearsed fractions
     R = F + 1
     state = {k: np.repeat(v, R, axis=0) for k, v in state.items()}
     if not cfg.keep_momentum:
         reset_momentum(state)
     slow2, fast2 = state["slow"], state["fast"]
-    rank = np.argsort(perm, axis=1)                   # rank[s, c]: place of old case c in perm
-    ks = np.array([round(f * N_OLD) for f in cfg.fractions])
-    retr = np.zeros((S, F, P), dtype=bool)
-    retr[:, :, :N_OLD] = rank[:, None, :] < ks[None, :, None]
+    retr = rehearsed(perm, cfg.fractions)
     sel = {"retrained": retr, "unretrained": old & ~retr,
            "new": np.broadcast_to(~old, retr.shape), "old": np.broadcast_to(old, retr.shape)}
     mask = np.concatenate([np.zeros((S, 1, P), dtype=bool), retr], 1).reshape(S * R, P) * 1.0
@@ -279,13 +276,12 @@ def run_chunk(seeds, cfg, progress, trace=None):
     # stage 4: the same rule with no error signal, so the fast weights shrink by h per sweep
     if not cfg.keep_momentum:
         reset_momentum(state)
-    scores = {m: [] for m in MEASURES}
+    scores, times = {m: [] for m in MEASURES}, decay_times(cfg)
     for t in range(cfg.decay_sweeps + 1):
-        if t % DECAY_EVERY == 0 or t == cfg.decay_sweeps:
+        if t in times:
             score(state)
         if t < cfg.decay_sweeps:
             update(state, 0.0, *hp3)
-    check(state, np.zeros(1), "stage 4")
     decay = {m: subset_means(np.stack(v), sel) for m, v in scores.items()}
     y0 = forward(unpack(state["slow"]), X3)[1]     # the fast weights gone altogether
     no_fast = {m: subset_means(e.reshape(1, S, R, P), sel) for m, e in case_errors(y0, D3).items()}
@@ -314,18 +310,18 @@ def run(seeds, cfg, progress=lambda text: None, trace=None):
             parts.append(run_chunk(chunk, cfg, lambda text: progress(f"{tag}, {text}"), trace))
     res = concat(parts)
     res["seeds"] = seeds
-    res["decay_times"] = [t for t in range(cfg.decay_sweeps + 1)
-                          if t % DECAY_EVERY == 0 or t == cfg.decay_sweeps]
+    res["decay_times"] = decay_times(cfg)
     return res
 
 
 # ---- statistics over seeds --------------------------------------------------------------------
 def t95(n):
-    """Two-sided 95% Student-t quantile with n - 1 degrees of freedom (Cornish-Fisher series;
-    within 1e-3 of the exact value from n = 4 up)."""
+    """Two-sided 95% Student-t quantile with n - 1 degrees of freedom (Cornish-Fisher series:
+    within 1e-4 of the exact value from n = 10 up, 4e-3 at n = 4)."""
     z, v = 1.959964, max(n - 1, 1)
     return z + (z ** 3 + z) / (4 * v) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * v ** 2) + (
-        3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * v ** 3)
+        3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * v ** 3) + (
+        79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / (92160 * v ** 4)
 
 
 def mean_ci(a):
@@ -348,11 +344,11 @@ def boot_ratio(num, den):
             return value, None
         idx = np.random.default_rng(BOOT_SEED).integers(0, num.shape[0], (N_BOOT, num.shape[0]))
         b = num[idx].mean(1) / den[idx].mean(1)
-    return value, tuple(np.percentile(b, [2.5, 97.5], axis=0))
+        return value, tuple(np.percentile(b, [2.5, 97.5], axis=0))
 
 
 def plain(x):
-    """numpy -> plain Python for JSON (None for NaN and infinities)."""
+    """numpy -> plain Python for JSON (10 significant digits; None for NaN and infinities)."""
     if isinstance(x, dict):
         return {k: plain(v) for k, v in x.items()}
     if isinstance(x, (list, tuple, np.ndarray)):
@@ -369,7 +365,7 @@ def key(f):
 def per_seed_arrays(res, cfg):
     """Every per-seed result as a nested dict of arrays, seed axis first (JSON 'per_seed')."""
     A = {"bits_old_after_stage1": res["bits1"], "fast_norm_after_stage1": res["fast_norm1"],
-         "slow_norm_after_stage1": res["slow_norm1"], "fast_norm_after_interference": res["fast_norm2"]}
+         "slow_norm_after_stage1": res["slow_norm1"]}
     for name, stage, kind in (("err_old_after_stage1", "stage1", "old"),
                               ("err_old_after_interference", "stage2", "old"),
                               ("err_new_after_interference", "stage2", "new")):
@@ -394,8 +390,7 @@ def per_seed_arrays(res, cfg):
 
 def take(A, i):
     """Seed i's entry of A (without the decay curves, whose means the headline holds)."""
-    return {k: take(v, i) if isinstance(v, dict) else v[i] for k, v in A.items()
-            if not k.startswith("decay_curve_")}
+    return {k: take(v, i) if isinstance(v, dict) else v[i] for k, v in A.items() if "decay_curve" not in k}
 
 
 def describe(a):
@@ -412,9 +407,8 @@ def summarize(A):
 
 
 def headline(A, cfg):
-    """The quoted results: stage errors (means), Figure 2 (mean curves and 95% intervals), the
-    cumulative transfer ratios of the seed means with bootstrap intervals, the first-sweep ratio
-    per seed (mean, std, median) and the decay results against the control."""
+    """The results quoted: means with 95% t-intervals (stage errors, Figure 2's curves), ratios of
+    seed means with bootstrap intervals (transfer, shares), the first-sweep ratio per seed."""
     ci = lambda a: dict(zip(("mean", "ci95"), mean_ci(a)))
     br = lambda n, d: dict(zip(("value", "ci95"), boot_ratio(n, d)))
     H = {k: ({m: ci(v[m]) for m in MEASURES} if isinstance(v, dict) else ci(v))
@@ -441,6 +435,7 @@ def headline(A, cfg):
                 new_harm_undone_by_decay=br((N3 - M3) - (N4 - M4), N3 - M3))
     return H
 
+
 # ---- printing ---------------------------------------------------------------------------------
 def fmt(d, p=4):
     """'mean [lo, hi]' of a {'mean' or 'value', 'ci95'} dict (an interval only for a sweep)."""
@@ -452,13 +447,7 @@ def fmt(d, p=4):
 def report(H, cfg, seeds):
     """The printed lines; the last five (starting with '[seed') are the headline."""
     tag = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
-    L = [f"fast_weights_deblur, {tag}: slow eps {cfg.eps_slow:g} alpha {cfg.mom_slow:g}, fast eps "
-         f"{cfg.eps_fast:g} alpha {cfg.mom_fast:g}, h {cfg.h:g}, fast weights learn from stage-1 sweep "
-         f"{min(cfg.fast_warmup, cfg.sweeps1)}; sweeps {cfg.sweeps1} / {cfg.sweeps2} / {cfg.sweeps3} "
-         f"rehearsal / {cfg.decay_sweeps} decay" + "".join(
-             f"; {n} {v:g} in stage 3" for n, v in (("slow eps", cfg.rehearsal_eps_slow),
-                                                      ("slow alpha", cfg.rehearsal_mom_slow)) if v is not None)
-         + ("; momentum kept across stages" if cfg.keep_momentum else ""),
+    L = [f"fast_weights_deblur, {tag}: " + ", ".join(f"{k} {v}" for k, v in dataclasses.asdict(cfg).items()),
          "error per output unit: sq = 1/2 (y - d)^2, abs = |y - d|" + (
              "; means over seeds [95% t-interval], ratios of seed means [bootstrap 95% interval]"
              if len(seeds) > 1 else "")]
@@ -513,13 +502,12 @@ def number(kind, lo, hi, lo_open=False, hi_open=False):
     def parse(text):
         try:
             v = kind(text)
-            ok = math.isfinite(v) and (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
+            if math.isfinite(v) and (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi):
+                return v
         except ValueError:
-            ok = False
-        if not ok:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'} in "
-                                             f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}")
-        return v
+            pass
+        raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'} in "
+                                         f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}")
     return parse
 
 
@@ -534,9 +522,9 @@ def fractions(text):
 
 def output_path(text):
     """argparse type: a file that can be written (checked by creating a temporary file beside it)."""
-    if os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"{text} is a directory")
     try:
+        if os.path.isdir(text):
+            raise IsADirectoryError(21, "it is a directory")
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(text)), prefix=".")
         os.close(fd)
         os.remove(tmp)
@@ -551,8 +539,7 @@ def build_parser():
     a = ap.add_argument
     eps, mom, sweeps = number(float, 0, 1e300), number(float, 0, 1, hi_open=True), number(int, 0, 100000)
     a("--seed", type=number(int, 0, 2 ** 32 - 1), default=None, help="random seed (default 0)")
-    a("--sweep", type=number(int, 1, MAX_SWEEP), default=None, help="run seeds 0..N-1 and summarise "
-      f"(at most {MAX_SWEEP}, about 0.1 s each)")
+    a("--sweep", type=number(int, 1, MAX_SWEEP), default=None, help="run seeds 0..N-1 and summarise")
     a("--json", type=output_path, default=None, metavar="PATH", help="write the results to PATH")
     a("--quiet", action="store_true", help="print nothing")
     a("--eps-slow", type=eps, default=EPS_SLOW, help="slow epsilon (paper)")
@@ -564,15 +551,12 @@ def build_parser():
     a("--sweeps2", type=sweeps, default=SWEEPS2, help="stage 2: sweeps on the new associations (paper)")
     a("--sweeps3", type=number(int, 1, 100000), default=SWEEPS3, help="stage 3: rehearsal sweeps (paper)")
     a("--decay-sweeps", type=sweeps, default=DECAY_SWEEPS, help="stage 4: sweeps with no error signal (ours)")
-    a("--fast-warmup", type=sweeps, default=FAST_WARMUP, help="first stage-1 sweeps in which the fast "
-      "weights do not learn (ours)")
-    a("--init-scale", type=number(float, 0, 10, lo_open=True), default=INIT_SCALE,
-      help="initial slow weights ~ U(-s, s) (ours)")
+    a("--fast-warmup", type=sweeps, default=FAST_WARMUP, help="stage-1 sweeps the fast weights skip (ours)")
+    a("--init-scale", type=number(float, 0, 10, True), default=INIT_SCALE, help="initial slow weights U(-s, s)")
     a("--fractions", type=fractions, default=FRACTIONS, help="rehearsed fractions of the old associations")
     a("--rehearsal-eps-slow", type=eps, default=None, help="slow epsilon in stage 3 (default: --eps-slow)")
     a("--rehearsal-mom-slow", type=mom, default=None, help="slow alpha in stage 3 (default: --mom-slow)")
-    a("--keep-momentum", action="store_true", help="carry the momentum from one stage into the next "
-      "(default: reset at each stage)")
+    a("--keep-momentum", action="store_true", help="carry the momentum into the next stage (default: reset)")
     return ap
 
 
@@ -596,12 +580,8 @@ def write_atomic(path, write):
 
 
 def write_json(path, obj):
-    text = json.dumps(obj, indent=1, allow_nan=False) + "\n"
-
-    def dump(tmp):
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    write_atomic(path, dump)
+    text = json.dumps(obj, indent=1, allow_nan=False) + "\n"        # strict JSON: no NaN
+    write_atomic(path, lambda tmp: pathlib.Path(tmp).write_text(text, encoding="utf-8"))
 
 
 class Progress:
@@ -621,15 +601,13 @@ class Progress:
         self.shown = False
 
 
-def experiment(seeds, cfg, progress=lambda text: None):
+def experiment(seeds, cfg, progress=lambda text: None, sweep=True):
     """Run the seeds and assemble the JSON result (without wallclock_s)."""
     A = per_seed_arrays(run(seeds, cfg, progress), cfg)
-    out = {"experiment": "fast_weights_deblur"}
-    out.update({"seeds": seeds} if len(seeds) > 1 else {"seed": seeds[0]})
-    out["config"] = plain(dataclasses.asdict(cfg))
-    out["metrics"] = plain(headline(A, cfg))
-    out["versions"] = {"python": platform.python_version(), "numpy": np.__version__}
-    if len(seeds) > 1:
+    out = {"experiment": "fast_weights_deblur", **({"seeds": seeds} if sweep else {"seed": seeds[0]}),
+           "config": plain(dataclasses.asdict(cfg)), "metrics": plain(headline(A, cfg)),
+           "versions": {"python": platform.python_version(), "numpy": np.__version__}}
+    if sweep:
         out["per_seed"] = [dict(seed=s, **plain(take(A, i))) for i, s in enumerate(seeds)]
         out["summary"] = plain(summarize(A))
     return out
@@ -643,7 +621,7 @@ def main(argv=None):
     seeds, cfg = list(range(args.sweep)) if args.sweep else [args.seed or 0], config(args)
     progress, t0 = Progress(sys.stderr.isatty() and not args.quiet), time.time()
     try:
-        out = experiment(seeds, cfg, progress)
+        out = experiment(seeds, cfg, progress, sweep=args.sweep is not None)
     except Diverged as e:
         sys.stderr.write(f"fast_weights_deblur.py: {e}\n")
         return 1
@@ -664,3 +642,6 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         sys.stderr.write("\nfast_weights_deblur.py: interrupted\n")
         sys.exit(130)
+    except BrokenPipeError:                          # e.g. piped into head: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -45,10 +45,11 @@ DECAY = {   # setting -> Config overrides; the first is the paper's rule as the 
     "slow-only net (fast eps 0)": {"eps_fast": 0.0},
 }
 DEPARTURES = {
-    "as run (warm-up 900, momentum reset, fast eps .2)": {},
+    "as run (warm-up 10, momentum reset, fast eps .2)": {},
     "no fast-weight warm-up": {"fast_warmup": 0},
     "no warm-up, fast eps .05": {"fast_warmup": 0, "eps_fast": 0.05},
-    "warm-up 300": {"fast_warmup": 300},
+    "warm-up 1": {"fast_warmup": 1},
+    "warm-up 900 (this folder's first version)": {"fast_warmup": 900},
     "momentum kept across stages": {"keep_momentum": True},
     "initial weights U(-0.1, 0.1)": {"init_scale": 0.1},
     "initial weights U(-1, 1)": {"init_scale": 1.0},
@@ -343,7 +344,7 @@ def table_rows(res, fraction, header):
     """The decay / departures / grid table: one line per setting at one rehearsed fraction."""
     L = [header, "setting                                            | old st1  bits | blurred | fast share    "
          "| cum. ratio 20 (sq)   | unretrained: control -> rehearsed -> decayed | new 5: st2 -> rehearsed -> decayed "
-         "(control) | harm to new 5 undone by decay | deblurring kept"]
+         "(control) | harm to new 5 undone by decay | deblurring kept | new 5 with the fast weights removed"]
     for name, r in res["rows"].items():
         h, a = r[fraction], r[fraction]["sq"]
         v = lambda k: a[k]["mean"]
@@ -353,7 +354,8 @@ def table_rows(res, fraction, header):
                  f"{v('err_unretrained_after_rehearsal'):.4f} -> {v('err_unretrained_after_decay'):.4f}"
                  f"                   | {r['err_new_after_interference']['mean']:.4f} -> {v('err_new_after_rehearsal'):.4f} -> "
                  f"{v('err_new_after_decay'):.4f} ({v('control_err_new_after_decay'):.4f})        | "
-                 f"{f3(a['new_harm_undone_by_decay']):<29} | {f3(a['deblurring_kept_after_decay'])}")
+                 f"{f3(a['new_harm_undone_by_decay']):<29} | {f3(a['deblurring_kept_after_decay']):<20} | "
+                 f"{a['err_new_no_fast']['mean']:.4f}")
     return L
 
 
@@ -424,7 +426,8 @@ def table_theory(th):
 
 
 TABLES = {"decay": lambda r: table_rows(r, "10%", "the decay claim, rehearse 10%, sq error, means over "
-                                         "seeds [95% interval]") + table_rows(r, "50%", "rehearse 50%")[1:],
+                                         "seeds [95% interval]") + table_rows(r, "50%", "rehearse 50%")[:1]
+          + table_rows(r, "50%", "")[2:],
           "departures": lambda r: table_rows(r, "10%", "our departures, rehearse 10%, sq error"),
           "grid": lambda r: table_rows(r, "10%", "fast epsilon x fast alpha, rehearse 10%, sq error"),
           "fractions": table_fractions, "theory": table_theory}

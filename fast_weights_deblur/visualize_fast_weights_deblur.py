@@ -1,214 +1,253 @@
-"""Static figures for fast_weights_deblur into viz/ (or --outdir).
+#!/usr/bin/env python3
+"""Static figures of fast_weights_deblur, written to viz/ (or --outdir).
 
-figure2.png               the paper's Figure 2: retrained vs unretrained error over the 20 rehearsal
-                          sweeps (10% and 50% rehearsed; fast-weight and slow-only nets; mean +- std)
-stages.png                one seed through the four stages: old/new error and slow/fast/effective norms
-decay.png                 stage 4: old and new error as the fast weights decay, with the no-rehearsal control
-transfer_vs_fraction.png  first-sweep transfer ratio, deblurred error and surviving new associations vs fraction
-hinton_rehearsal_vs_blur.png  Hinton diagrams: the stage-3 weight change (fast, slow) against minus the blur
-theory_cosine_ratio.png   sections 5.1 and 5.2 by simulation (cosines and ratios against the paper)
-theory_retraining.png     section 5.3: the ratio as retraining proceeds (linear net and 10-100-10 net)
-theory_geometry.png       section 4.1 / figure 4: circle, arcs and the measured fraction of positive transfer
+    figure2.png               the paper's Figure 2 over 30 seeds: retrained, unretrained and
+                              control error per rehearsal sweep (95% bands), both error measures,
+                              and the cumulative transfer ratio (bootstrap bands); 10% and 50%
+    decay.png                 stages 3-4: the new and the unretrained old associations as the fast
+                              weights decay, the paper's rule against no slow momentum in stage 3
+    decay_settings.png        every setting of the decay study: fast share of the rehearsal
+                              change against the share of the harm to the new ones undone
+    stages.png                one seed through the four stages (computed here in a second)
+    transfer_vs_fraction.png  the cumulative transfer ratio against the rehearsed fraction
+    fast_grid.png             fast epsilon x alpha: stage 1, fast share, harm undone
+    theory_*.png              sections 4.1, 5.1, 5.2 and 5.3 by simulation
+
+Sweeps and studies are read from results/*.json (written by fast_weights_deblur.py --sweep 30
+and studies_fast_weights_deblur.py); --recompute reruns them first (about 8 minutes).
+
+    python3 fast_weights_deblur/visualize_fast_weights_deblur.py
 """
 import argparse
+import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fast_weights_deblur as fw  # noqa: E402  (sets single-threaded BLAS before numpy)
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import fast_weights_deblur as fw  # noqa: E402
+import studies_fast_weights_deblur as st  # noqa: E402
 
 import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-COL = {"retrained": "tab:blue", "unretrained": "tab:orange", "old": "tab:red", "new": "tab:green",
-       "fast": "tab:purple", "slow_only": "tab:gray"}
-LABEL = {"fast": "fast + slow weights", "slow_only": "slow weights only"}
+DPI = 110
+SWEEPS = {"sweep30.json": [], "sweep30_no_slow_momentum.json": ["--rehearsal-mom-slow", "0"]}
+COL = {"retrained": "tab:blue", "unretrained": "tab:orange", "control": "0.45", "new": "tab:green",
+       "paper": "tab:red", "nomom": "tab:purple", "fast": "tab:purple", "slow": "tab:blue"}
 
 
 def save(fig, outdir, name):
+    """Write a PNG atomically (a temporary file in the same folder, mode 0644)."""
     path = os.path.join(outdir, name)
-    tmp = os.path.join(outdir, "." + name + ".tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        fw.write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight"))
+    finally:
+        plt.close(fig)
     print("wrote", path)
 
 
-def band(ax, x, a, color, label, ls="-"):
-    """Mean line and +-1 std band over the seed axis 0 of a."""
-    m, s = np.nanmean(a, 0), (np.nanstd(a, 0, ddof=1) if a.shape[0] > 1 else np.zeros(a.shape[1]))
-    ax.plot(x, m, ls, color=color, label=label, lw=1.8)
-    ax.fill_between(x, m - s, m + s, color=color, alpha=0.18, lw=0)
+def band(ax, x, d, color, label, ls="-"):
+    """A {'mean': [...], 'ci95': [[lo...], [hi...]]} curve as a line with a shaded interval."""
+    ax.plot(x, d["mean"], ls, color=color, label=label, lw=1.6)
+    if d.get("ci95"):
+        ax.fill_between(x, d["ci95"][0], d["ci95"][1], color=color, alpha=0.2, lw=0)
 
 
-def fig_figure2(res, cfg, outdir):
-    fr = res["fractions"]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
-    for r, f in enumerate((cfg["retrain_fraction"], cfg["compare_fraction"])):
-        fj = fr.index(f)
-        for c, net in enumerate(res["nets"]):
-            ni = res["nets"].index(net)
-            ax = axes[r, c]
-            x = np.arange(cfg["sweeps3"] + 1)
-            band(ax, x, res["curve_retrained"][ni, :, fj], COL["retrained"], f"retrained ({f:.0%})")
-            band(ax, x, res["curve_unretrained"][ni, :, fj], COL["unretrained"], f"unretrained ({1 - f:.0%})")
-            ax.axhline(np.mean(res["err_old_after_stage1"][ni]), color="k", lw=0.8, ls=":",
-                       label="old error after stage 1")
-            ax.set_title(f"{LABEL[net]}, rehearse {f:.0%}", fontsize=10)
+def ratio_curve(per_seed, f, m):
+    """The cumulative transfer ratio of the seed means at every rehearsal sweep, with bootstrap bands."""
+    R = np.array([s[f][m]["curve_retrained"] for s in per_seed])
+    U = np.array([s[f][m]["curve_unretrained"] for s in per_seed])
+    v, ci = fw.boot_ratio(U[:, :1] - U[:, 1:], R[:, :1] - R[:, 1:])
+    return {"mean": v, "ci95": ci}
+
+
+def fig_figure2(sweep, outdir):
+    M, n = sweep["metrics"], len(sweep["seeds"])
+    fr = [fw.key(f) for f in sweep["config"]["fractions"]]
+    fig, axes = plt.subplots(len(fr), 3, figsize=(15, 4.2 * len(fr)), squeeze=False)
+    for r, f in enumerate(fr):
+        for c, m in enumerate(fw.MEASURES):
+            ax, a = axes[r, c], M[f][m]
+            x = np.arange(len(a["curve_retrained"]["mean"]))
+            band(ax, x, a["curve_retrained"], COL["retrained"], "retrained")
+            band(ax, x, a["curve_unretrained"], COL["unretrained"], "unretrained")
+            band(ax, x, a["curve_ctrl_unretrained"], COL["control"], "unretrained, no-rehearsal control", "--")
+            ax.axhline(M["err_old_after_stage1"][m]["mean"], color="k", lw=0.8, ls=":", label="old, after stage 1")
             ax.set_ylim(bottom=0)
-            if r == 1:
-                ax.set_xlabel("rehearsal sweep")
-            if c == 0:
-                ax.set_ylabel("error per output unit")
-            ax.legend(fontsize=8)
-    S = res["curve_retrained"].shape[1]
-    fig.suptitle(f"Figure 2 recreated: blurred old associations during rehearsal (mean +- std, {S} seeds)")
+            ax.set_xlabel("rehearsal sweep")
+            ax.set_ylabel({"sq": "error per output unit, 1/2 (y - d)^2", "abs": "error per output unit, |y - d|"}[m])
+            ax.set_title(f"rehearse {f}: {m} error", fontsize=10)
+            ax.legend(fontsize=7, loc="center right")
+        ax = axes[r, 2]
+        for m, ls in (("sq", "-"), ("abs", "--")):
+            d = ratio_curve(sweep["per_seed"], f, m)
+            band(ax, np.arange(1, len(d["mean"]) + 1), d, "k" if m == "sq" else "tab:brown", f"{m} error", ls)
+        ax.axhline(1, color="0.6", lw=0.8)
+        ax.set_ylim(0, 1.3)
+        ax.set_xlabel("rehearsal sweep t")
+        ax.set_ylabel("(U0 - Ut) / (R0 - Rt) of the seed means")
+        ax.set_title(f"rehearse {f}: cumulative transfer ratio (bootstrap 95%)", fontsize=10)
+        ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"Figure 2 recreated: {n} seeds, means with 95% intervals (fast eps "
+                 f"{sweep['config']['eps_fast']:g}, slow alpha {sweep['config']['mom_slow']:g})", y=1.0)
+    fig.tight_layout()
     save(fig, outdir, "figure2.png")
 
 
-def _time_axis(res, cfg):
-    n12 = res["trace12"]["err_old"].shape[-1]
-    t12 = np.concatenate([np.arange(cfg["sweeps1"] + 1), cfg["sweeps1"] + np.arange(cfg["sweeps2"] + 1)])[:n12]
-    t0 = cfg["sweeps1"] + cfg["sweeps2"]
-    t3 = t0 + np.arange(cfg["sweeps3"] + 1)
-    t4 = t0 + cfg["sweeps3"] + np.array(res["decay_times"])
-    return t12, np.concatenate([t3, t4]), [cfg["sweeps1"], t0, t0 + cfg["sweeps3"]]
+def stage34_axis(n3, times):
+    """A piecewise x axis: the 20 rehearsal sweeps get as much room as the 500 decay sweeps."""
+    x3 = np.linspace(0, 1, n3)
+    return x3, 1 + np.asarray(times) / max(times[-1], 1)
 
 
-def fig_stages(res, cfg, outdir, si=0):
-    fr = res["fractions"]
-    fj = fr.index(cfg["retrain_fraction"])
-    t12, t34, marks = _time_axis(res, cfg)
-    fig, axes = plt.subplots(3, 1, figsize=(10, 9), sharex=True)
-    for ni, net in enumerate(res["nets"]):
-        ax = axes[ni]
-        for key, lab in (("err_old", "old 100"), ("err_new", "new 5")):
-            y = np.concatenate([res["trace12"][key][ni, si], res["trace34"][key][ni, si, fj]])
-            ax.plot(np.concatenate([t12, t34]), y, color=COL[key[4:]], label=lab, lw=1.3)
-        ax.set_ylabel("error per output unit")
-        ax.set_title(f"{LABEL[net]} (seed index {si}, rehearse {cfg['retrain_fraction']:.0%})", fontsize=10)
-        ax.legend(fontsize=8)
-    ni = res["nets"].index("fast") if "fast" in res["nets"] else 0
-    ax = axes[2]
-    for key, c in (("norm_slow", "tab:blue"), ("norm_eff", "k")):
-        y = np.concatenate([res["trace12"][key][ni, si], res["trace34"][key][ni, si, fj]])
-        ax.plot(np.concatenate([t12, t34]), y, color=c, label=key[5:] + " |w|", lw=1.3)
-    ax.set_ylabel("weight norm")
-    ax2 = ax.twinx()
-    y = np.concatenate([res["trace12"]["norm_fast"][ni, si], res["trace34"]["norm_fast"][ni, si, fj]])
-    ax2.plot(np.concatenate([t12, t34]), y, color=COL["fast"], label="fast |w| (right axis)", lw=1.3)
-    ax2.set_ylabel("fast-weight norm", color=COL["fast"])
-    ax.legend(loc="upper left", fontsize=8)
-    ax2.legend(loc="upper right", fontsize=8)
-    ax.set_xlabel("sweep (stage 1 | 2 | 3 | 4: decay)")
-    for a in axes:
-        for mk in marks:
-            a.axvline(mk, color="k", lw=0.6, ls="--")
-    save(fig, outdir, "stages.png")
-
-
-def fig_decay(res, cfg, outdir):
-    fr = res["fractions"]
-    t = np.array(res["decay_times"])
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
-    for ax, f in zip(axes, (cfg["retrain_fraction"], cfg["compare_fraction"])):
-        fj = fr.index(f)
-        for net, ls in (("fast", "-"), ("slow_only", "--")):
-            if net not in res["nets"]:
-                continue
-            ni = res["nets"].index(net)
-            band(ax, t, res["decay_old"][ni, :, fj], COL["old"], f"old 100, {LABEL[net]}", ls)
-            band(ax, t, res["decay_new"][ni, :, fj], COL["new"], f"new 5, {LABEL[net]}", ls)
-        if "fast" in res["nets"]:
-            ni = res["nets"].index("fast")
-            ax.plot(t, np.nanmean(res["decay_old"][ni, :, 0], 0), ":", color=COL["old"], label="old, no rehearsal (fast)")
-            ax.plot(t, np.nanmean(res["decay_new"][ni, :, 0], 0), ":", color=COL["new"], label="new, no rehearsal (fast)")
-        ax.set_title(f"after rehearsing {f:.0%}: fast weights decay (h = {cfg['h']:g} per sweep)", fontsize=10)
-        ax.set_xlabel("decay sweep (no error signal)")
-        ax.legend(fontsize=7)
-    axes[0].set_ylabel("error per output unit")
+def fig_decay(paper, nomom, outdir):
+    f = fw.key(paper["config"]["fractions"][0])
+    times = list(range(0, paper["config"]["decay_sweeps"] + 1, fw.DECAY_EVERY))
+    if times[-1] != paper["config"]["decay_sweeps"]:
+        times.append(paper["config"]["decay_sweeps"])
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
+    for ax, kind, title in ((axes[0], "new", "the 5 new associations"),
+                            (axes[1], "unretrained", "the unretrained old associations")):
+        for res, color, label in ((paper, COL["paper"], "paper's rule (slow alpha .9 in stage 3)"),
+                                  (nomom, COL["nomom"], "no slow momentum in stage 3")):
+            a = res["metrics"][f]["sq"]
+            x3, x4 = stage34_axis(len(a["curve_" + kind]["mean"]), times)
+            band(ax, x3, a["curve_" + kind], color, f"{label}: rehearse {f}")
+            band(ax, x4, a["decay_curve_" + kind], color, None)
+        a = paper["metrics"][f]["sq"]
+        band(ax, x3, a["curve_ctrl_" + kind], COL["control"], "no-rehearsal control", "--")
+        band(ax, x4, a["decay_curve_ctrl_" + kind], COL["control"], None, "--")
+        ax.axvline(1, color="0.5", lw=0.8, ls=":")
+        ax.set_xticks([0, 0.5, 1, 1.5, 2], ["0", "10\nrehearsal", "20 | 0", "250\ndecay", "500"])
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("error per output unit, 1/2 (y - d)^2")
+        ax.set_title(f"{title} ({len(paper['seeds'])} seeds, 95% bands)", fontsize=10)
+        ax.legend(fontsize=7, loc="upper right")
+    fig.suptitle("stage 3 (rehearsal) and stage 4 (the fast weights decay, no error signal)")
     save(fig, outdir, "decay.png")
 
 
-def fig_fraction(res, cfg, outdir):
-    fr = [f for f in res["fractions"] if f > 0]
-    idx = [res["fractions"].index(f) for f in fr]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    for ni, net in enumerate(res["nets"]):
-        r = res["transfer_ratio_first_sweep"][ni][:, idx]
-        med = np.nanmedian(r, 0)
-        q1, q3 = np.nanpercentile(r, 25, 0), np.nanpercentile(r, 75, 0)
-        axes[0].plot(fr, med, "o-", color=COL[net], label=LABEL[net] + " (median, IQR)")
-        axes[0].fill_between(fr, q1, q3, color=COL[net], alpha=0.15, lw=0)
-        band(axes[1], fr, res["err_unretrained_after_deblur"][ni][:, idx], COL[net], LABEL[net] + ": after rehearsal")
-        if net == "fast":
-            band(axes[1], fr, res["err_unretrained_after_decay"][ni][:, idx], COL[net], LABEL[net] + ": after decay", ":")
-        band(axes[2], fr, res["err_new_after_decay"][ni][:, idx], COL[net], LABEL[net])
-    k = np.array(fr) * 100
-    axes[0].plot(fr, k * 0.25 / (1 + (k - 1) * 0.25), "k--", lw=1, label="linear-net theory, c = .25")
-    axes[0].set_ylim(-0.5, 1.6)
-    axes[0].set_title("first-sweep transfer ratio", fontsize=10)
-    axes[1].set_title("error on the unretrained old associations", fontsize=10)
-    axes[2].set_title("error on the 5 new associations after decay", fontsize=10)
-    for ni, net in enumerate(res["nets"]):
-        axes[2].axhline(np.nanmean(res["err_new_after_interference"][ni]), color=COL[net], lw=0.8, ls=":")
-    axes[2].text(0.98, 0.03, "dotted: before rehearsal", transform=axes[2].transAxes, fontsize=8, ha="right")
-    for a in axes:
-        a.set_xlabel("rehearsed fraction of the 100")
-        a.legend(fontsize=7)
+def fig_decay_settings(study, outdir):
+    res = study["results"]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    for ax, f in zip(axes, ("10%", "50%")):
+        for i, (name, r) in enumerate(res["rows"].items()):
+            s, h = r[f]["fast_share_of_rehearsal_change"], r[f]["sq"]["new_harm_undone_by_decay"]
+            if s["mean"] is None or h["value"] is None:
+                continue
+            ax.errorbar(s["mean"], h["value"], yerr=[[h["value"] - h["ci95"][0]], [h["ci95"][1] - h["value"]]],
+                        fmt="o", color=f"C{i}", capsize=3, label=f"{name} (stage-1 error "
+                        f"{r['err_old_after_stage1']['mean']:.3f})")
+        ax.plot([0, 1], [0, 1], color="0.7", lw=0.8, ls="--")
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_xlabel("fast share of the rehearsal change |d fast| / (|d fast| + |d slow|)")
+        ax.set_ylabel("share of the harm to the new 5 undone by decay")
+        ax.set_title(f"rehearse {f}, {len(study['seeds'])} seeds per setting, bootstrap 95%", fontsize=10)
+        ax.legend(fontsize=6, loc="upper left")
+    save(fig, outdir, "decay_settings.png")
+
+
+def fig_stages(seed, outdir):
+    """One seed, the paper's rule, rehearsing 10%: errors and weight norms through the 4 stages."""
+    cfg = fw.Config()
+    trace = {k: [] for k in ("err_old", "err_new", "norm_slow", "norm_fast", "norm_eff")}
+    res = fw.run([seed], cfg, trace=trace)
+    n1, n2, n3, n4 = cfg.sweeps1 + 1, cfg.sweeps2 + 1, cfg.sweeps3 + 1, len(res["decay_times"])
+    row = 1                                          # rows of stages 3-4: control, 10%, 50%
+    tr = {k: np.array([v[i][0] if i < n1 + n2 else v[i][row] for i in range(len(v))]) for k, v in trace.items()}
+    x = np.concatenate([np.linspace(0, 1, n1), 1 + np.linspace(0, 0.5, n2), 1.5 + np.linspace(0, 0.5, n3),
+                        2 + np.linspace(0, 0.5, n4)])
+    fig, axes = plt.subplots(2, 1, figsize=(11, 7), sharex=True)
+    axes[0].plot(x, tr["err_old"], color="tab:red", label="old 100")
+    axes[0].plot(x, tr["err_new"], color=COL["new"], label="new 5")
+    axes[0].set_ylabel("error per output unit, 1/2 (y - d)^2")
+    axes[0].set_yscale("log")
+    axes[1].plot(x, tr["norm_slow"], color=COL["slow"], label="|slow weights|")
+    axes[1].plot(x, tr["norm_eff"], "k--", lw=1, label="|effective weights|")
+    axes[1].plot(x, 10 * tr["norm_fast"], color=COL["fast"], label="10 x |fast weights|")
+    axes[1].set_ylabel("weight norm")
+    labels = [f"1: learn the 100\n({cfg.sweeps1} sweeps; fast weights\nlearn from sweep {cfg.fast_warmup})",
+              f"2: learn 5 new\n({cfg.sweeps2} sweeps)", f"3: rehearse 10%\n({cfg.sweeps3} sweeps)",
+              f"4: decay\n({cfg.decay_sweeps} sweeps)"]
+    for ax in axes:
+        for b in (1, 1.5, 2):
+            ax.axvline(b, color="0.5", lw=0.8, ls=":")
+        ax.axvspan(1.5, 2, color="tab:orange", alpha=0.08)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    axes[1].set_xticks([0.5, 1.25, 1.75, 2.25], labels, fontsize=8)
+    axes[0].set_title(f"seed {seed} through the four stages (x axis piecewise: stages 2-4 widened)", fontsize=10)
+    save(fig, outdir, "stages.png")
+
+
+def fig_fractions(study, outdir):
+    res = study["results"]
+    rows, pred = res["rows"], res["linear_prediction"]
+    fr = list(pred)
+    x = [float(f[:-1]) for f in fr]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
+    for net, color in (("fast", COL["fast"]), ("slow-only", COL["slow"])):
+        for t, ls in (("1", "-"), ("20", "--")):
+            d = [rows[net][f]["sq"]["cumulative_transfer_ratio"][t] for f in fr]
+            v = np.array([e["value"] for e in d])
+            lo, hi = np.array([e["ci95"][0] for e in d]), np.array([e["ci95"][1] for e in d])
+            axes[0].errorbar(x, v, yerr=[v - lo, hi - v], fmt="o" + ls, color=color, capsize=3, ms=4,
+                             label=f"{net} net, sweeps 0-{t}")
+        a = [rows[net][f]["sq"] for f in fr]
+        axes[1].plot(x, [e["err_unretrained_after_rehearsal"]["mean"] for e in a], "o-", color=color,
+                     label=f"{net}: unretrained after rehearsal")
+        axes[1].plot(x, [e["err_new_after_decay"]["mean"] for e in a], "s--", color=color,
+                     label=f"{net}: new 5 after decay")
+    axes[0].plot(x, list(pred.values()), "k:", label="linear net, k c / (1 + (k - 1) c), c = .25")
+    axes[0].set_ylabel("cumulative transfer ratio (sq error), bootstrap 95%")
+    axes[0].set_ylim(0, 1.3)
+    axes[1].set_ylabel("error per output unit, 1/2 (y - d)^2")
+    axes[1].set_ylim(bottom=0)
+    for ax in axes:
+        ax.set_xlabel("rehearsed fraction of the 100 old associations (%)")
+        ax.legend(fontsize=7)
+    fig.suptitle(f"transfer against the rehearsed fraction ({len(study['seeds'])} seeds, sq error)")
     save(fig, outdir, "transfer_vs_fraction.png")
 
 
-def hinton(ax, W, title, vmax):
-    """Hinton diagram: square area = |w| / vmax, red = positive, blue = negative."""
-    ax.set_facecolor("0.92")
-    rows, cols = W.shape
-    for (i, j), w in np.ndenumerate(W):
-        side = np.sqrt(min(abs(w) / vmax, 1.0)) * 0.95
-        ax.add_patch(plt.Rectangle((j - side / 2, i - side / 2), side, side,
-                                   color="tab:red" if w > 0 else "tab:blue", lw=0))
-    ax.set_xlim(-0.6, cols - 0.4)
-    ax.set_ylim(rows - 0.4, -0.6)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(title, fontsize=9)
-
-
-def fig_hinton(res, cfg, outdir, si=0, n_hidden=25):
-    """Hidden->output weights (first n_hidden hidden units x 10 outputs), seed index si, fast net:
-    minus the stage-2 change (what deblurring would undo) beside the stage-3 changes."""
-    if "fast" not in res["nets"]:
-        return
-    ni, fj = res["nets"].index("fast"), res["fractions"].index(cfg["retrain_fraction"])
-    mats = [-res["W2_blur"][ni, si, fj][:n_hidden].T,
-            res["W2_rehearsal_slow"][ni, si, fj][:n_hidden].T + res["W2_rehearsal_fast"][ni, si, fj][:n_hidden].T,
-            res["W2_rehearsal_fast"][ni, si, fj][:n_hidden].T,
-            res["W2_rehearsal_slow"][ni, si, fj][:n_hidden].T]
-    titles = ["minus the stage-2 change (the blur, undone)", "stage-3 change, effective (fast + slow)",
-              "stage-3 change held in the fast weights", "stage-3 change held in the slow weights"]
-    vmax = max(np.abs(m).max() for m in mats)
-    fig, axes = plt.subplots(2, 2, figsize=(13, 4.6))
-    for ax, m, t in zip(axes.ravel(), mats, titles):
-        hinton(ax, m, t, vmax)
-    fig.suptitle(f"hidden->output weights (first {n_hidden} hidden units x 10 outputs), seed index {si}, "
-                 f"rehearse {cfg['retrain_fraction']:.0%}; red +, blue -", fontsize=10)
-    save(fig, outdir, "hinton_rehearsal_vs_blur.png")
+def fig_grid(study, outdir):
+    rows = study["results"]["rows"]
+    E, A = st.GRID_EPS, st.GRID_MOM
+    get = {"old error after stage 1": lambda r: r["err_old_after_stage1"]["mean"],
+           "fast share of the rehearsal change": lambda r: r["10%"]["fast_share_of_rehearsal_change"]["mean"],
+           "harm to the new 5 undone by decay": lambda r: r["10%"]["sq"]["new_harm_undone_by_decay"]["value"],
+           "new 5 after decay, no-rehearsal control": lambda r: r["10%"]["sq"]["control_err_new_after_decay"]["mean"]}
+    fig, axes = plt.subplots(1, len(get), figsize=(4.2 * len(get), 3.8))
+    for ax, (title, g) in zip(axes, get.items()):
+        Z = np.array([[g(rows[f"fast eps {e:g}, alpha {a:g}"]) for a in A] for e in E])
+        im = ax.imshow(Z, cmap="viridis", aspect="auto")
+        for (i, j), v in np.ndenumerate(Z):
+            ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=7,
+                    color="w" if v < np.nanmean(Z) else "k")
+        ax.set_xticks(range(len(A)), [f"{a:g}" for a in A])
+        ax.set_yticks(range(len(E)), [f"{e:g}" for e in E])
+        ax.set_xlabel("fast alpha")
+        ax.set_ylabel("fast epsilon")
+        ax.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.suptitle(f"fast-weight epsilon x alpha, rehearse 10%, {len(study['seeds'])} seeds (means; sq error)")
+    fig.tight_layout()
+    save(fig, outdir, "fast_grid.png")
 
 
 def fig_theory(th, outdir):
     z = th["zero_one"]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     ax = axes[0]
-    names = ["measured", "exact", "eq. (2)", "paper"]
     vals = [z["cos_measured"]["mean"], z["cos_exact_rho_arcsin_mean"]["mean"], z["cos_eq2_mean"]["mean"], 0.25]
     ci = z["cos_measured"]["ci95"]
     ax.bar(range(4), vals, color=["tab:blue", "tab:cyan", "tab:orange", "tab:gray"])
     ax.errorbar([0], [vals[0]], yerr=[[vals[0] - ci[0]], [ci[1] - vals[0]]], color="k", capsize=4)
-    ax.set_xticks(range(4), names, fontsize=8)
+    ax.set_xticks(range(4), ["measured", "exact", "eq. (2)", "paper"], fontsize=8)
     ax.text(0.02, 0.97, "exact = rho (2/pi) asin(rho)\neq. (2) = n_ab^2 / (n_a n_b)", transform=ax.transAxes,
             fontsize=7, va="top")
     ax.set_title(f"5.1: E[cos] of two gradients, 0/1 inputs, n = {z['n_inputs']}", fontsize=10)
@@ -226,7 +265,8 @@ def fig_theory(th, outdir):
     ns = [row["n"] for row in th["ternary"]]
     ax.plot(ns, [row["n_times_cos_measured"]["mean"] for row in th["ternary"]], "o-", label="n x E[cos] measured")
     ax.plot(ns, [row["n_times_eq3"]["mean"] for row in th["ternary"]], "s--", label="n x eq. (3)")
-    ax.plot(ns, [row["ratio_measured"]["ratio"] for row in th["ternary"]], "^-", label="ratio measured (m = n, half retrained)")
+    ax.plot(ns, [row["ratio_measured"]["ratio"] for row in th["ternary"]], "^-",
+            label="ratio measured (m = n, half retrained)")
     ax.plot(ns, [row["ratio_prediction"] for row in th["ternary"]], "k:", label="ratio predicted (c = 1/n)")
     ax.set_xscale("log")
     ax.set_xlabel("input dimension n")
@@ -235,30 +275,32 @@ def fig_theory(th, outdir):
     ax.legend(fontsize=7)
     save(fig, outdir, "theory_cosine_ratio.png")
 
-    L = th["retraining_linear"]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    lin = th["retraining_linear"]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
     ax = axes[0]
-    rs = np.array(L["ratio_per_step"])
-    ci = np.array(L["ratio_per_step_ci95"])
+    rs, ci = np.array(lin["ratio_per_step"]), np.array(lin["ratio_per_step_ci95"])
     x = np.arange(1, len(rs) + 1)
     ax.plot(x, rs, "o-", ms=3, label="per-step ratio")
     ax.fill_between(x, ci[:, 0], ci[:, 1], alpha=0.2)
     ax.set_xlabel("retraining step (plain gradient descent)")
     ax.set_ylabel("unretrained / retrained improvement")
-    ax.set_title(f"5.3 linear net: n = {L['n_inputs']}, retrain {L['n_retrained']} of {L['n_associations']}", fontsize=10)
+    ax.set_title(f"5.3 linear net: n = {lin['n_inputs']}, retrain {lin['n_retrained']} of "
+                 f"{lin['n_associations']}", fontsize=10)
     ax.legend(fontsize=8)
     ax = axes[1]
-    for net, d in th["retraining_net"].items():
+    for i, (name, d) in enumerate(th["retraining_net"].items()):
         for f, e in d.items():
-            ls = "-" if float(f) < 0.3 else "--"
-            xx = np.arange(1, len(e["ratio_cumulative_median"]) + 1)
-            ax.plot(xx, e["ratio_cumulative_median"], ls, color=COL[net], label=f"{LABEL[net]}, {float(f):.0%}: cumulative")
-            ax.plot(xx, e["ratio_per_sweep_median"], ls, color=COL[net], alpha=0.35, lw=1,
-                    label=f"{LABEL[net]}, {float(f):.0%}: per sweep")
-    ax.set_ylim(0, 2)
-    ax.set_xlabel("rehearsal sweep (momentum .9)")
-    ax.set_title("5.3 in the 10-100-10 net (median over seeds)", fontsize=10)
-    ax.legend(fontsize=6)
+            v = [c["value"] for c in e["cumulative_ratio"]]
+            lo, hi = [c["ci95"][0] for c in e["cumulative_ratio"]], [c["ci95"][1] for c in e["cumulative_ratio"]]
+            ax.plot(e["sweeps"][1:], v, "o-" if f == "10%" else "s--", color=f"C{i}", ms=3, label=f"{name}, {f}")
+            ax.fill_between(e["sweeps"][1:], lo, hi, color=f"C{i}", alpha=0.12, lw=0)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.3)
+    ax.set_xlabel("rehearsal sweep t")
+    ax.set_ylabel("cumulative transfer ratio (sq error)")
+    ax.set_title(f"5.3 in the 10-100-10 net ({len(th['retraining_net_seeds'])} seeds, bootstrap 95%)",
+                 fontsize=10)
+    ax.legend(fontsize=6, ncol=2)
     save(fig, outdir, "theory_retraining.png")
 
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.4))
@@ -270,12 +312,11 @@ def fig_theory(th, outdir):
     good = (pts @ x1) * (pts @ x2) > 0
     ax.scatter(pts[good, 0], pts[good, 1], s=2, color="tab:green", label="positive transfer (larger arcs)")
     ax.scatter(pts[~good, 0], pts[~good, 1], s=2, color="tab:red", label="negative transfer")
-    for x, lab in ((x1, "line 1"), (x2, "line 2")):
-        d = np.array([-x[1], x[0]])
+    for xv, lab in ((x1, "line 1"), (x2, "line 2")):
+        d = np.array([-xv[1], xv[0]])
         ax.plot([-1.4 * d[0], 1.4 * d[0]], [-1.4 * d[1], 1.4 * d[1]], "k-", lw=1)
         ax.text(1.45 * d[0], 1.45 * d[1], lab, fontsize=8)
-    s = 0.4
-    ax.plot(s * np.cos(t), np.sin(t), color="tab:blue", lw=0.8, label=f"after retraining on 1 (s = {s})")
+    ax.plot(0.4 * np.cos(t), np.sin(t), color="tab:blue", lw=0.8, label="after retraining on 1 (s = 0.4)")
     ax.plot(0, 0, "ko")
     ax.text(0.05, -0.15, "O", fontsize=9)
     ax.set_aspect("equal")
@@ -284,10 +325,10 @@ def fig_theory(th, outdir):
     ax.axis("off")
     ax = axes[1]
     angles = [row["angle_deg"] for row in th["geometry"]]
-    meas = [row["by_shrink"][0]["fraction_positive"]["mean"] for row in th["geometry"]]
     aa = np.linspace(1, 89, 100)
     ax.plot(aa, 1 - np.radians(aa) / np.pi, "k--", label="arc prediction 1 - phi/pi")
-    ax.plot(angles, meas, "o", label="measured (uniform noise directions)")
+    ax.plot(angles, [row["by_shrink"][0]["fraction_positive"]["mean"] for row in th["geometry"]], "o",
+            label="measured (uniform noise directions)")
     ax.set_xlabel("angle phi between the two input vectors (deg)")
     ax.set_ylabel("P(positive transfer)")
     ax.set_title("4.1: P(positive transfer) vs angle", fontsize=10)
@@ -295,9 +336,9 @@ def fig_theory(th, outdir):
     ax = axes[2]
     for row in th["geometry"]:
         sh = [e["shrink"] for e in row["by_shrink"]]
-        l, = ax.plot(sh, [e["fraction_positive"]["mean"] for e in row["by_shrink"]], "o-", ms=3,
-                     label=f"{row['angle_deg']:.0f} deg measured")
-        ax.plot(sh, [e["arc_prediction"] for e in row["by_shrink"]], "--", color=l.get_color(), lw=1)
+        line, = ax.plot(sh, [e["fraction_positive"]["mean"] for e in row["by_shrink"]], "o-", ms=3,
+                        label=f"{row['angle_deg']:.0f} deg measured")
+        ax.plot(sh, [e["arc_prediction"] for e in row["by_shrink"]], "--", color=line.get_color(), lw=1)
     ax.invert_xaxis()
     ax.set_xlabel("s: part of the x1-component left after retraining on 1")
     ax.set_title("5.3 ellipse: measured (solid) vs arc length (dashed)", fontsize=10)
@@ -305,28 +346,80 @@ def fig_theory(th, outdir):
     save(fig, outdir, "theory_geometry.png")
 
 
+# ---- inputs ------------------------------------------------------------------------------------
+NEEDED = {"sweep30.json": ("metrics", "per_seed", "config"), "sweep30_no_slow_momentum.json": ("metrics", "config"),
+          "decay.json": ("results", "seeds"), "grid.json": ("results", "seeds"),
+          "fractions.json": ("results", "seeds"), "theory.json": ("results", "seeds")}
+
+
+def load_results():
+    """Every results/*.json the figures need, read and checked before any figure is drawn."""
+    out = {}
+    for name, keys in NEEDED.items():
+        path = os.path.join(st.RESULTS, name)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError) as e:
+            raise SystemExit(f"visualize_fast_weights_deblur.py: cannot read {path} ({e}); "
+                             "run with --recompute, or see the README's Running section")
+        missing = [k for k in keys if k not in data]
+        if missing:
+            raise SystemExit(f"visualize_fast_weights_deblur.py: {path} lacks {missing}")
+        out[name] = data
+    return out
+
+
+def recompute(progress):
+    """The sweeps and studies run afresh (nothing is written to results/)."""
+    out = {}
+    for name, flags in SWEEPS.items():
+        args = fw.build_parser().parse_args(["--sweep", "30"] + flags)
+        out[name] = fw.experiment(list(range(30)), fw.config(args), progress)
+    for name in ("decay", "grid", "fractions", "theory"):
+        seeds = list(range(st.SEEDS))
+        out[f"{name}.json"] = {"results": getattr(st, f"study_{name}")(seeds, progress), "seeds": seeds}
+    return out
+
+
+def output_dir(text):
+    """argparse type: a directory that can be written (checked by creating a temporary file)."""
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text} is not a directory")
+    fw.output_path(os.path.join(text, "x.png"))
+    return text
+
+
+def build_parser():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=fw.number(int, 0, 2 ** 32 - 1), default=0, help="seed of stages.png")
+    ap.add_argument("--outdir", type=output_dir, default=os.path.join(HERE, "viz"), metavar="DIR",
+                    help="where the PNGs go (default viz/)")
+    ap.add_argument("--recompute", action="store_true",
+                    help="rerun the 30-seed sweeps and the studies instead of reading results/ (minutes)")
+    return ap
+
+
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--seed", type=fw._int_ge(0), default=0, help="first seed")
-    p.add_argument("--n-seeds", type=fw._int_ge(1), default=10, help="seeds seed..seed+N-1 for the bands")
-    p.add_argument("--outdir", default=os.path.join(HERE, "viz"), help="output directory")
-    p.add_argument("--no-theory", action="store_true", help="skip the theory figures (about 25 s)")
-    args = p.parse_args(argv)
-    if not os.path.isdir(args.outdir) or not os.access(args.outdir, os.W_OK):
-        p.error(f"--outdir {args.outdir} is not a writable directory")
-    cfg = fw.config_from_args(fw.build_parser().parse_args([]))
-    seeds = list(range(args.seed, args.seed + args.n_seeds))
-    res = fw.run_protocol(seeds, cfg, keep_trace=True)
-    fig_figure2(res, cfg, args.outdir)
-    fig_stages(res, cfg, args.outdir)
-    fig_decay(res, cfg, args.outdir)
-    fig_fraction(res, cfg, args.outdir)
-    fig_hinton(res, cfg, args.outdir)
-    if not args.no_theory:
-        tcfg = fw.config_from_args(fw.build_parser().parse_args(["--theory", "--theory-net-seeds", str(args.n_seeds)]))
-        fig_theory(fw.run_theory(args.seed, tcfg), args.outdir)
+    args = build_parser().parse_args(argv)
+    progress = fw.Progress(sys.stderr.isatty())
+    try:
+        data = recompute(progress) if args.recompute else load_results()
+    finally:
+        progress.end()
+    fig_figure2(data["sweep30.json"], args.outdir)
+    fig_decay(data["sweep30.json"], data["sweep30_no_slow_momentum.json"], args.outdir)
+    fig_decay_settings(data["decay.json"], args.outdir)
+    fig_stages(args.seed, args.outdir)
+    fig_fractions(data["fractions.json"], args.outdir)
+    fig_grid(data["grid.json"], args.outdir)
+    fig_theory(data["theory.json"]["results"], args.outdir)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("\nvisualize_fast_weights_deblur.py: interrupted\n")
+        sys.exit(130)

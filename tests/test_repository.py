@@ -51,7 +51,7 @@ QUICK_RUN = {
     "family_trees": ["--seed", "1", "--sweeps", "60"],
     "encoder_8_3_8": ["--seed", "1", "--epochs", "300"],
     "grapheme_sememe": ["--seed", "1", "--train-cycles", "200"],
-    "fast_weights_deblur": ["--seed", "1", "--sweeps1", "100", "--sweeps2", "20"],
+    "fast_weights_deblur": ["--seed", "1"],
     "replay_autoencoder": ["--seed", "1", "--runs", "2", "--epochs", "50"],
 }
 QUICK_SWEEP = {
@@ -59,7 +59,7 @@ QUICK_SWEEP = {
     "family_trees": ["--sweep", "2", "--sweeps", "60"],
     "encoder_8_3_8": ["--sweep", "2", "--epochs", "300"],
     "grapheme_sememe": ["--sweep", "2", "--train-cycles", "200"],
-    "fast_weights_deblur": ["--sweep", "2", "--sweeps1", "100", "--sweeps2", "20"],
+    "fast_weights_deblur": ["--sweep", "2"],
     "replay_autoencoder": ["--sweep", "2", "--runs", "2", "--epochs", "50"],
 }
 # LONG_RUN: at least 5 s of computation, so that Ctrl-C lands in the middle of it.
@@ -68,7 +68,7 @@ LONG_RUN = {
     "family_trees": ["--sweep", "200"],
     "encoder_8_3_8": ["--algo", "boltzmann", "--sweep", "20"],
     "grapheme_sememe": ["--sweep", "100", "--algo", "boltzmann"],
-    "fast_weights_deblur": ["--sweep", "30"],
+    "fast_weights_deblur": ["--sweep", "200"],
     "replay_autoencoder": ["--sweep", "5"],
 }
 # DIVERGE: a command line whose learner blows up (NaN or overflow) and must stop with a clear
