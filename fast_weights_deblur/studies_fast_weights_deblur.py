@@ -49,6 +49,8 @@ DEPARTURES = {
     "no fast-weight warm-up": {"fast_warmup": 0},
     "no warm-up, fast eps .05": {"fast_warmup": 0, "eps_fast": 0.05},
     "warm-up 1": {"fast_warmup": 1},
+    "warm-up 11": {"fast_warmup": 11},
+    "warm-up 50": {"fast_warmup": 50},
     "warm-up 900 (this folder's first version)": {"fast_warmup": 900},
     "momentum kept across stages": {"keep_momentum": True},
     "initial weights U(-0.1, 0.1)": {"init_scale": 0.1},
@@ -343,13 +345,14 @@ def f3(d):
 def table_rows(res, fraction, header):
     """The decay / departures / grid table: one line per setting at one rehearsed fraction."""
     L = [header, "setting                                            | old st1  bits | blurred | fast share    "
-         "| cum. ratio 20 (sq)   | unretrained: control -> rehearsed -> decayed | new 5: st2 -> rehearsed -> decayed "
+         "| cum. ratio 1 (sq)    | cum. ratio 20 (sq)   | unretrained: control -> rehearsed -> decayed | new 5: st2 -> rehearsed -> decayed "
          "(control) | harm to new 5 undone by decay | deblurring kept | new 5 with the fast weights removed"]
     for name, r in res["rows"].items():
         h, a = r[fraction], r[fraction]["sq"]
         v = lambda k: a[k]["mean"]
         L.append(f"{name[:50]:<50} | {r['err_old_after_stage1']['mean']:.4f} {r['bits_old_after_stage1']['mean']:.3f} | "
                  f"{r['err_old_after_interference']['mean']:.4f} | {f3(h['fast_share_of_rehearsal_change']):<13} | "
+                 f"{f3(a['cumulative_transfer_ratio']['1']):<20} | "
                  f"{f3(a['cumulative_transfer_ratio']['20']):<20} | {v('control_err_unretrained_after_rehearsal'):.4f} -> "
                  f"{v('err_unretrained_after_rehearsal'):.4f} -> {v('err_unretrained_after_decay'):.4f}"
                  f"                   | {r['err_new_after_interference']['mean']:.4f} -> {v('err_new_after_rehearsal'):.4f} -> "
@@ -490,3 +493,6 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         sys.stderr.write("\nstudies_fast_weights_deblur.py: interrupted\n")
         sys.exit(130)
+    except BrokenPipeError:                          # e.g. piped into head: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
