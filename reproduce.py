@@ -37,9 +37,9 @@ EXPERIMENTS = {
     "vector_symmetry": ["solved", "sweeps_to_solve", "n_correct", "weight_ratio"],
     "family_trees": ["train_correct", "test_correct"],
     "encoder_8_3_8": ["solved", "epochs_to_solve", "n_distinct_codes"],
-    "grapheme_sememe": ["recovery_pp", "heldout_bit_acc_post_relearn", "transfer_ratio"],
-    "fast_weights_deblur": ["transfer_ratio_first_sweep", "err_old_after_interference",
-                            "err_new_after_decay"],
+    "grapheme_sememe": ["share_regained", "words_regained", "heldout_word_id_post_relearn"],
+    "fast_weights_deblur": ["10%.sq.cumulative_transfer_ratio.20",
+                            "50%.sq.cumulative_transfer_ratio.20"],
     "replay_autoencoder": ["n_nonzero_singular_values", "best_mu", "best_sigma"],
 }
 STDERR_TAIL_LINES = 15
@@ -146,12 +146,17 @@ def headline(result, keys):
     leaves = list(flatten(section))
     parts = []
     for key in keys:
+        want = key.split(".")
         for path, value in leaves:
             names = path.split(".")
-            if key not in names:
+            # a key names one level of the path, or several consecutive levels ("10%.sq")
+            if not any(names[i:i + len(want)] == want for i in range(len(names))):
                 continue
-            # in a sweep summary show the mean (or median) of each statistic
-            if "summary" in result and names[-1] not in (key, "mean", "median", "rate"):
+            if value is None:
+                continue
+            # in a sweep summary show the mean (or the rate) of each statistic
+            if "summary" in result and names[-1] not in (want[-1], "mean", "rate",
+                                                         "value"):
                 continue
             parts.append(f"{path}={short(value)}")
     if not parts:
