@@ -7,16 +7,12 @@ with N(mu, sigma^2) noise added at every step (the thesis's Algorithm 1), and a 
 (H = 32) is trained only on the replayed end states.  The 25 runs of a scenario are one
 batched computation; each run draws from its own generators, so a batch equals its runs.
 
-Running it prints, for each scenario (H = 2 for 1,500 epochs, H = 32 for 3,500 epochs):
-  * the teachers' final per-item loss (mean and 95% interval over runs), how many singular
-    values of the prediction matrix f(X) are nonzero, and which items are attractors
-    (stable fixed points, by the spectral radius of the hand-derived Jacobian);
-  * the mu x sigma grid minimum of sum (A - S)^2 (A: transition matrix of 10,000 replay
-    chains, S: min-max scaled item correlation matrix);
-  * replay prevalence per item and the students' per-item loss (the thesis's measure) for
-    replay without noise, at the grid optimum and at the thesis's sigma = 0.5.
-The studies beyond the thesis (hierarchy measures, sigma sweep, the objective's floor and
-its uncertainty) are in studies_replay_autoencoder.py.
+Running it prints, per scenario (H = 2 for 1,500 epochs, H = 32 for 3,500): the teachers'
+per-item loss with 95% intervals over runs, the nonzero singular values of f(X), the items
+that are attractors (spectral radius of the hand-derived Jacobian < 1), the mu x sigma grid
+minimum of sum (A - S)^2, and replay prevalence and the students' per-item loss for replay
+without noise, at the grid optimum and at the thesis's sigma = 0.5.  The studies beyond the
+thesis are in studies_replay_autoencoder.py.
 """
 import argparse
 import json
@@ -69,8 +65,8 @@ N_ITEMS, N_ATTR = DATA.shape
 assert np.linalg.matrix_rank(DATA) == 6          # the thesis: rank 6
 STAGE = {"teacher": 1, "fixed_points": 2, "grid": 3, "replay": 4, "student": 5}
 
-class DivergenceError(RuntimeError):
-    """Raised when a loss or a parameter becomes NaN or infinite."""
+class DivergenceError(RuntimeError):                 # a loss became NaN or infinite
+    pass
 
 def scaled_correlation(X=DATA):
     """The Pearson correlation of the items, min-max scaled to [0, 1] (the thesis's S)."""
@@ -355,10 +351,6 @@ def grid_search(seed, hidden, teacher, cfg, runs):
     return {"counts": counts, "A": A, "dist": dist, "best": (float(mus[i]), float(sigmas[j])),
             "best_sigma_at_mu0": float(sigmas[int(np.argmin(dist[j0[0]]))]) if j0 else None}
 
-def student_settings(best):
-    """The students' replay settings: no noise, the grid optimum, the thesis's sigma = 0.5."""
-    return list(dict.fromkeys([(0.0, 0.0), best, (0.0, THESIS_SIGMA)]))
-
 def train_students(seed, hidden, teacher, cfg, runs, pairs, progress=None, monitor=None):
     """Replay sets (one per (mu, sigma) pair and run) and students trained on them; the pairs
     share each run's chain starts, noise, initial weights, draws and masks."""
@@ -380,19 +372,19 @@ def pair_label(mu, sigma):
 def run_scenario(seed, hidden, epochs, cfg, progress=None):
     """The thesis's study for one teacher size; returns (metrics dict, raw arrays)."""
     runs = list(range(cfg["runs"]))
-    tell = (lambda what: (lambda k, n: progress(f"H{hidden} {what}: epoch {k}/{n}"))) \
-        if progress else (lambda what: None)
+    say = lambda text: progress and progress(f"H{hidden} {text}")
+    tell = lambda what: (lambda k, n: say(f"{what}: epoch {k}/{n}"))
     teacher, curves = train_teachers(seed, hidden, epochs, cfg, runs, tell("teachers"))
     final = curves[:, -1]                                                      # (R, 8)
     sv_final = np.linalg.svd(predict(teacher, np.broadcast_to(DATA, (len(runs),) + DATA.shape)),
                              compute_uv=False)
     n_nonzero = (sv_final > cfg["sv_threshold"]).sum(axis=1)
-    if progress:
-        progress(f"H{hidden}: fixed points and the mu x sigma grid")
+    say("fixed points and the mu x sigma grid")
     fp = fixed_point_analysis(teacher, run_rngs(seed, hidden, "fixed_points", runs),
                               cfg["fp_starts"])
     grid = grid_search(seed, hidden, teacher, cfg, runs)
-    pairs = student_settings(grid["best"])
+    pairs = list(dict.fromkeys([(0.0, 0.0), grid["best"], (0.0, THESIS_SIGMA)]))  # no noise,
+    # the grid optimum, the thesis's sigma = 0.5
     st = train_students(seed, hidden, teacher, cfg, runs, pairs, progress=tell("students"))
     mi, si = cfg["mus"].index(grid["best"][0]), cfg["sigmas"].index(grid["best"][1])
     metrics = {
@@ -444,11 +436,9 @@ def mean_ci(v, prec=3):
 def item_table(columns, prec=3):
     """Rows: items; columns: {title: {item: interval}} as 'mean [lo, hi]'."""
     width = 8 + 2 * prec + 3 * (prec + 3)
-    lines = ["  item    " + "".join(f"{t:>{width}}" for t in columns)]
-    for item in ITEMS:
-        lines.append(f"  {item:<8}" + "".join(f"{mean_ci(c[item], prec):>{width}}"
-                                              for c in columns.values()))
-    return lines
+    return ["  item    " + "".join(f"{t:>{width}}" for t in columns)] + [
+        f"  {item:<8}" + "".join(f"{mean_ci(c[item], prec):>{width}}" for c in columns.values())
+        for item in ITEMS]
 
 def scenario_lines(key, epochs, m, cfg):
     il, share = m["item_loss_final"], m["attractor_share"]
@@ -476,8 +466,7 @@ def scenario_lines(key, epochs, m, cfg):
     return out
 
 def write_atomic(path, write):
-    """write(tmp) into a temporary file beside path, mode 0644, then os.replace it onto path;
-    the temporary file is removed on any failure or interrupt."""
+    """write(tmp) beside path, mode 0644, os.replace; the temporary file never stays."""
     path = os.path.abspath(path)
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
@@ -604,8 +593,10 @@ def headline_scalars(metrics):
                      "best_mu", "best_sigma", "grid_distance_min"):
             out[f"{key}.{name}"] = m[name]
         out[f"{key}.n_attractor_items"] = len(m["attractor_items"])
-        out.update({f"{key}.student_item_loss.{s}": v["mean_over_items"]["mean"]
-                    for s, v in m["student_item_loss"].items()})
+        roles = {"no_noise": (0.0, 0.0), "grid_optimum": (m["best_mu"], m["best_sigma"]),
+                 "thesis_sigma": (0.0, THESIS_SIGMA)}          # keys that every seed has
+        out.update({f"{key}.student_item_loss.{r}": m["student_item_loss"][pair_label(*p)]
+                    ["mean_over_items"]["mean"] for r, p in roles.items()})
     return out
 
 def main(argv=None):
