@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """GIF of replay chains moving through the H = 2 latent map, from noise to attractors.
 
-Trains the --seed's H = 2 teacher of run 0 (identical to run 0 of the default study),
+Trains the --seed's H = 2 teacher of run 0 (identical to run 0 of the default run),
 then runs 40 replay chains (Algorithm 1) from uniform noise without injected noise
 (left) and with N(0, sigma^2) noise (right, default sigma = 0.5, the thesis's value)
 and draws the hidden code of every chain state over the decoder's latent map.
@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import replay_autoencoder as ra  # noqa: E402
+import studies_replay_autoencoder as st  # noqa: E402
 import visualize_replay_autoencoder as viz  # noqa: E402
 
 
@@ -35,24 +36,31 @@ def chain_states(params, seed, n_chains, steps, mu, sigma):
     return np.stack(states)[:, 0]                                  # (steps + 1, n, D)
 
 
-def main(argv=None):
+def build_parser():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seed", type=ra.int_ge(0), default=0, help="random seed (default 0)")
-    p.add_argument("--outdir", default=HERE, help="output directory (default: this folder)")
-    p.add_argument("--sigma", type=ra.float_ge(0.0), default=0.5,
-                   help="replay noise of the right panel (default 0.5)")
-    p.add_argument("--steps", type=ra.int_ge(1), default=25, help="chain length (25)")
-    args = p.parse_args(argv)
-    viz.check_writable_outdir(p, args.outdir)
+    p.add_argument("--seed", type=ra.number(int, 0, 2 ** 32 - 1), default=0, help="random seed (default 0)")
+    p.add_argument("--outdir", type=st.output_dir, default=HERE, metavar="DIR",
+                   help="output directory (default: this folder)")
+    p.add_argument("--sigma", type=ra.number(float, 0.0, 10.0), default=ra.THESIS_SIGMA,
+                   help="replay noise of the right panel (default 0.5, the thesis's)")
+    p.add_argument("--steps", type=ra.number(int, 1, 200), default=ra.STEPS,
+                   help="chain length, one frame per step (default 25, at most 200)")
+    p.add_argument("--quiet", action="store_true", help="print nothing")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     parser = ra.build_parser()
     cfg = ra.config_from_args(parser.parse_args(["--scenario", "under"]), parser)
     hidden, epochs = cfg["scenarios"][0]
-    teacher, _ = ra.train_teachers(args.seed, hidden, epochs, cfg, [0])
+    with np.errstate(all="ignore"):
+        teacher, _ = ra.train_teachers(args.seed, hidden, epochs, cfg, [0])
     panels = [(0.0, 0.0), (0.0, args.sigma)]
     chains = [chain_states(teacher, args.seed, 40, args.steps, mu, sg) for mu, sg in panels]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), dpi=80)
     for ax in axes:
-        viz.draw_latent(ax, teacher, 0, hidden, n=100, arrows=0)
+        viz.draw_latent(ax, teacher, hidden, n=100, arrows=0)
     dots, trails = [], []
     for ax, (mu, sg) in zip(axes, panels):
         dots.append(ax.scatter([], [], s=22, edgecolor="k", linewidth=0.5, zorder=4))
@@ -77,16 +85,16 @@ def main(argv=None):
         frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
     plt.close(fig)
     path = os.path.join(args.outdir, "replay_autoencoder.gif")
-    tmp = os.path.join(args.outdir, ".replay_autoencoder.tmp.gif")
-    try:
-        iio.imwrite(tmp, np.stack(frames), duration=250, loop=0)
-        os.replace(tmp, path)
-    except OSError as exc:
-        print(f"error: cannot write {path}: {exc.strerror}", file=sys.stderr)
-        return 1
-    print(f"wrote {path} ({len(frames)} frames, {os.path.getsize(path) / 1e6:.2f} MB)")
+    ra.write_atomic(path, lambda tmp: iio.imwrite(tmp, np.stack(frames), duration=250, loop=0,
+                                                  extension=".gif"))
+    if not args.quiet:
+        print(f"wrote {path} ({len(frames)} frames, {os.path.getsize(path) / 1e6:.2f} MB)")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("\nmake_replay_autoencoder_gif.py: interrupted\n")
+        sys.exit(130)
