@@ -360,6 +360,12 @@ def table_lines(folder):
                 f"teacher: hierarchy score {ci(t['hierarchy_score'])}, balanced completion "
                 f"{ci(t['balanced_completion'])}, mode strengths "
                 + " ".join(f"{v['mean']:.2f}" for v in t["mode_strength"]),
+                "teacher: fixed point reached from each item (most common nearest item, share of "
+                "runs): " + "  ".join(f"{it}->{max(ITEMS, key=v.count)} "
+                                      f"{v.count(max(ITEMS, key=v.count)) / len(v):.2f}"
+                                      for it, v in t["fixed_point_nearest"].items()),
+                "teacher: PCA of the item codes, explained variance "
+                + " ".join(f"{v:.2f}" for v in t["pca_explained_variance"]),
                 f"objective sum (A - S)^2: floor for any row-stochastic A {o['floor']:.2f} "
                 f"(rows of S sum to {min(o['row_sums_S']):.2f}-{max(o['row_sums_S']):.2f}); grid "
                 f"minimum {o['S_min']:.3f} at (mu, sigma) = ({o['S_best'][0]:g}, {o['S_best'][1]:g}); "
