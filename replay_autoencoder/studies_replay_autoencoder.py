@@ -376,11 +376,11 @@ def table_lines(folder):
                 f"{o['row_normalised_best'][1]:g}); indistinguishable: "
                 + cells(np.array(o["row_normalised_indistinguishable"])),
                 "students (mean [95% interval] over runs): setting | hierarchy score | balanced "
-                "completion | item loss | non-item loss | modes acquired in order"]
+                "completion | item loss | non-item loss | modes acquired in order | previous score"]
         for p, name in enumerate(r["settings"]):
             out.append(f"  {name:<18} {ci(s['hierarchy_score'][p])}  {ci(s['balanced_completion'][p])}"
                        f"  {ci(s['mean_item_loss'][p])}  {ci(s['nonitem_loss'][p])}  "
-                       f"{s['in_order_share'][p]:.2f}")
+                       f"{s['in_order_share'][p]:.2f}  {s['previous_score'][p]['mean']:.3f}")
         show = [r["settings"].index(x) for x in dict.fromkeys(
             ["mu=0,sigma=0", ra.pair_label(*r["grid_best"]), "mu=0,sigma=0.5"])]
         out.append("per item, " + " | ".join(r["settings"][p] for p in show)
