@@ -14,7 +14,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import vector_symmetry as vs  # noqa: E402
-from visualize_vector_symmetry import draw_net  # noqa: E402
+from visualize_vector_symmetry import draw_net, output_dir  # noqa: E402
+
+FRAMES, MS = 40, 160
 
 
 def frame_of(fig):
@@ -22,31 +24,39 @@ def frame_of(fig):
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
 
 
-def main(argv=None):
+def build_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--seed", type=vs._int_ge(0, "--seed"), default=0)
-    p.add_argument("--outdir", default=HERE)
-    p.add_argument("--coding", choices=("01", "pm1"), default=vs.CODING)
-    p.add_argument("--max-sweeps", type=vs._int_ge(1, "--max-sweeps"), default=vs.MAX_SWEEPS)
-    p.add_argument("--frames", type=vs._int_ge(2, "--frames"), default=50)
-    p.add_argument("--ms", type=vs._int_ge(20, "--ms"), default=160, help="ms per frame")
-    args = p.parse_args(argv)
-    if not os.path.isdir(args.outdir) or not os.access(args.outdir, os.W_OK):
-        p.error(f"--outdir {args.outdir} is not a writable directory")
-    first = vs.train([args.seed], coding=args.coding, max_sweeps=args.max_sweeps)
-    stop = int(first["stopped_at"][0])
-    every = max(1, int(np.ceil(stop / (args.frames - 1))))
-    out = vs.train([args.seed], coding=args.coding, max_sweeps=stop, trace_every=every)
-    E = np.array(out["trace"]["E"])[:, 0]
-    nc = np.array(out["trace"]["n_correct"])[:, 0]
-    snaps = dict(zip(out["trace"]["snap_sweeps"], out["trace"]["snaps"]))
-    scale = max(np.abs(np.vstack([out["params"]["W1"][0], out["params"]["b1"]])).max(),
-                np.abs(out["params"]["W2"][0]).max(), abs(out["params"]["b2"][0]))
+    p.add_argument("--seed", type=vs.number(int, 0, 2 ** 63 - 1), default=0,
+                   help="the run to animate (default 0)")
+    p.add_argument("--outdir", type=output_dir, default=HERE, metavar="DIR",
+                   help="where vector_symmetry.gif goes (default: this folder)")
+    p.add_argument("--frames", type=vs.number(int, 2, 500), default=FRAMES,
+                   help=f"snapshots (default {FRAMES})")
+    p.add_argument("--ms", type=vs.number(int, 20, 10000), default=MS,
+                   help=f"milliseconds per frame (default {MS})")
+    return p
+
+
+def main(argv=None):
+    a = build_parser().parse_args(argv)
+    stop = int(vs.train([a.seed])["stopped_at"][0])
+    every = max(1, int(np.ceil(stop / (a.frames - 1))))
+    E, nc, snaps = [], [], {}
+
+    def record(t, idx, W, err, n_correct, y):
+        E.append(err[0])
+        nc.append(int(n_correct[0]))
+        if t % every == 0 or t == stop:
+            snaps[t] = vs.seed_first(*W)
+    out = vs.train([a.seed], max_sweeps=stop, callback=record)
+    p = out["params"]
+    scale = max(np.abs(np.vstack([p["W1"][0], p["b1"]])).max(), np.abs(p["W2"][0]).max(),
+                abs(p["b2"][0]))
     frames = []
     for t in sorted(snaps):
-        fig = plt.figure(figsize=(9.5, 4.2), dpi=80)
+        fig = plt.figure(figsize=(9.5, 4.2), dpi=72)
         sub = fig.subfigures(1, 2, width_ratios=[1.15, 1])
-        draw_net(sub[0], snaps[t][1], 0, scale=scale)
+        draw_net(sub[0], snaps[t], 0, scale=scale)
         ax = sub[1].add_subplot(111)
         ax.plot(np.arange(t + 1), E[:t + 1], color="k", lw=1.2)
         ax.set_xlim(0, stop)
@@ -54,18 +64,23 @@ def main(argv=None):
         ax.axhline(4.0, color="gray", ls="--", lw=0.8)
         ax.set_xlabel("sweep")
         ax.set_ylabel("error E")
-        ax.set_title(f"seed {args.seed}, sweep {t:,}: E = {E[t]:.3f}, {nc[t]}/64 correct",
+        ax.set_title(f"seed {a.seed}, sweep {t:,}: E = {E[t]:.3f}, {nc[t]}/64 correct",
                      fontsize=9)
         frames.append(frame_of(fig))
         plt.close(fig)
-    path = os.path.join(args.outdir, "vector_symmetry.gif")
-    tmp = os.path.join(args.outdir, ".vector_symmetry.tmp.gif")
-    durations = [args.ms] * (len(frames) - 1) + [args.ms * 12]   # linger on the solution
-    iio.imwrite(tmp, np.stack(frames), duration=durations, loop=0)
-    os.replace(tmp, path)
+    path = os.path.join(a.outdir, "vector_symmetry.gif")
+    durations = [a.ms] * (len(frames) - 1) + [a.ms * 12]      # linger on the solution
+    vs.write_atomic(path, lambda tmp: iio.imwrite(tmp, np.stack(frames), extension=".gif",
+                                                  duration=durations, loop=0))
     print(f"{len(frames)} frames written to {path} ({os.path.getsize(path) / 1e6:.2f} MB)")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("\nmake_vector_symmetry_gif.py: interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)

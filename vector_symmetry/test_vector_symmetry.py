@@ -1,8 +1,20 @@
-"""Tests for vector_symmetry: gradients, determinism, batching, protocol, CLI, README numbers."""
+"""Tests for vector_symmetry: gradients, batching, protocol, metrics on constructed nets, the
+studies' statistics, the folder's own flags, and the README numbers against fresh runs.
+
+The command-line contract every script shares (bad values, paths, Ctrl-C, JSON, ...) is
+tested once in tests/test_repository.py.
+
+How README numbers are compared (see the top-level README on portability). Inputs are 0/1,
+so every product in the two matrix multiplications is exact and OpenBLAS's kernels differ at
+most in the order of the additions; on the reference machine the SkylakeX and Sandybridge
+kernels give bit-identical runs. Another CPU may still round a sum differently and, on a
+chaotic plateau escape, move one seed's outcome; so the sweep numbers are compared within
+what a few seeds changing outcome can move (each tolerance is explained where it is used),
+and integer facts of the data and of constructed nets exactly.
+"""
 import json
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
@@ -10,16 +22,25 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import studies_vector_symmetry as st  # noqa: E402
 import vector_symmetry as vs  # noqa: E402
 
-SCRIPT = os.path.join(HERE, "vector_symmetry.py")
 README = os.path.join(HERE, "README.md")
 
 
-def run_cli(*args, cwd=None):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=120)
+def readme_block(tag):
+    """Lines of the README's printed block tagged <!-- tag --> (command lines dropped)."""
+    text = open(README, encoding="utf-8").read()
+    m = re.search(rf"<!-- {tag} -->\s*(?:<details>.*?\n\n)?```text\n(.*?)```", text, re.S)
+    assert m, f"README has no block tagged {tag}"
+    return [ln for ln in m.group(1).splitlines() if ln.strip() and not ln.startswith("$")]
+
+
+def number_after(lines, label, cast=float):
+    """The first number after `label` in the block."""
+    m = re.search(re.escape(label) + r"\s*([-+]?[\d,]+\.?\d*)", "\n".join(lines))
+    assert m, label
+    return cast(m.group(1).replace(",", ""))
 
 
 # ---------------------------------------------------------------- data and model
@@ -27,8 +48,8 @@ def test_patterns():
     X, bits, d = vs.make_patterns("01")
     assert X.shape == (64, 6) and len({tuple(r) for r in bits}) == 64
     assert d.sum() == 8
-    for p in np.flatnonzero(d):
-        assert list(bits[p]) == list(bits[p][::-1])
+    for p in range(64):
+        assert (list(bits[p]) == list(bits[p][::-1])) == bool(d[p])
     Xpm, _, dpm = vs.make_patterns("pm1")
     assert set(np.unique(Xpm)) == {-1.0, 1.0} and np.array_equal(d, dpm)
 
@@ -36,7 +57,8 @@ def test_patterns():
 def test_init_range_and_stacking():
     p = vs.init_params([3, 4, 5], 0.3)
     assert p["W1"].shape == (3, 6, 2) and p["b2"].shape == (3,)
-    flat = np.concatenate([p[k].reshape(3, -1) for k in ("W1", "b1", "W2")] + [p["b2"][:, None]], 1)
+    flat = np.concatenate([p[k].reshape(3, -1) for k in ("W1", "b1", "W2")] + [p["b2"][:, None]],
+                          1)
     assert np.all(np.abs(flat) <= 0.3) and flat.shape[1] == vs.N_PARAMS
     one = vs.init_params([4], 0.3)
     assert all(np.array_equal(one[k][0], p[k][1]) for k in p)
@@ -46,9 +68,8 @@ def test_init_range_and_stacking():
 def test_gradient_check(coding):
     """Central differences for every parameter array (3 seeds at once, weights scaled up)."""
     X, _, d = vs.make_patterns(coding)
-    params = vs.init_params([0, 1, 2], 0.3)
-    params = {k: v * 5.0 for k, v in params.items()}   # away from the flat start
-    E, grads = vs.loss_and_grads(params, X, d)
+    params = {k: v * 5.0 for k, v in vs.init_params([0, 1, 2], 0.3).items()}
+    _, grads = vs.loss_and_grads(params, X, d)
     h = 1e-5
     for name, arr in params.items():
         num = np.zeros_like(arr)
@@ -60,17 +81,17 @@ def test_gradient_check(coding):
             em = vs.loss_and_grads(params, X, d)[0][i[0]]
             arr[i] = old
             num[i] = (ep - em) / (2 * h)
-        a = grads[name]
-        rel = np.abs(a - num) / np.maximum(1e-8, np.abs(a) + np.abs(num))
+        rel = np.abs(grads[name] - num) / np.maximum(1e-8, np.abs(grads[name]) + np.abs(num))
         assert rel.max() < 1e-6, (name, rel.max())
 
 
-def test_error_is_half_sse():
+def test_error_is_half_sse_and_forward_matches_a_per_seed_computation():
     X, _, d = vs.make_patterns("01")
-    params = vs.init_params([7], 0.3)
+    params = vs.init_params([7, 8], 0.3)
     E, _ = vs.loss_and_grads(params, X, d)
-    _, _, y = vs.predict(params, X)
-    assert E[0] == pytest.approx(0.5 * np.sum((y[0] - d) ** 2), rel=1e-12)
+    for s in range(2):
+        _, y = st.net_inputs(params, s)
+        assert E[s] == pytest.approx(0.5 * np.sum((y - d) ** 2), rel=1e-12)
 
 
 def test_momentum_rule_one_seed_by_hand():
@@ -91,181 +112,185 @@ def test_momentum_rule_one_seed_by_hand():
 
 # ---------------------------------------------------------------- protocol
 def test_batched_sweep_equals_single_runs_exactly():
-    seeds = [1, 0, 999, 3, 12]    # 999 and 1 stop early, the others run on after them
-    batch = vs.train(seeds, max_sweeps=1700)
+    seeds = [35, 0, 40, 3]        # 35 and 40 stop early, the others run on after them
+    batch = vs.train(seeds, max_sweeps=700)
     for i, s in enumerate(seeds):
-        one = vs.train([s], max_sweeps=1700)
+        one = vs.train([s], max_sweeps=700)
         for k in ("sweeps_to_solve", "sweeps_to_tolerance", "stopped_at", "n_correct",
-                  "final_error"):
+                  "final_error", "sweeps_saturated"):
             assert one[k][0] == batch[k][i], (s, k)
         for k in one["params"]:
             assert np.array_equal(one["params"][k][0], batch["params"][k][i]), (s, k)
     assert len(set(batch["stopped_at"].tolist())) > 1   # seeds really stopped at different sweeps
 
 
-def test_sweep_json_equals_single_run_json(tmp_path):
-    """The CLI's --sweep per-seed metrics equal the --seed runs' metrics, key for key."""
-    sw = tmp_path / "sweep.json"
-    assert vs.main(["--sweep", "4", "--max-sweeps", "1500", "--quiet", "--json", str(sw)]) == 0
-    sweep = json.loads(sw.read_text())
-    for key in ("solved", "sweeps_to_solve", "sweeps_to_tolerance", "final_error", "n_correct",
-                "weight_ratio", "antisymmetry", "hidden_bias_signs", "output_bias_sign",
-                "hidden_units_sign_flipped", "final_weights"):
-        assert key in sweep["metrics"] and key in sweep["per_seed"][0]
-    assert sweep["seeds"] == [0, 1, 2, 3] and "summary" in sweep
-    for seed in (1, 3):
-        one = tmp_path / f"s{seed}.json"
-        assert vs.main(["--seed", str(seed), "--max-sweeps", "1500", "--quiet",
-                        "--json", str(one)]) == 0
-        per = dict(sweep["per_seed"][seed])
-        assert per.pop("seed") == seed
-        assert per == json.loads(one.read_text())["metrics"]
-
-
-def test_determinism_json(tmp_path):
-    a, b = tmp_path / "a.json", tmp_path / "b.json"
-    for p in (a, b):
-        r = run_cli("--seed", "3", "--max-sweeps", "3000", "--quiet", "--json", str(p))
-        assert r.returncode == 0, r.stderr
-    ja, jb = json.loads(a.read_text()), json.loads(b.read_text())
-    ja.pop("wallclock_s"), jb.pop("wallclock_s")
-    assert ja == jb
-    for key in ("experiment", "seed", "config", "metrics", "versions"):
-        assert key in ja
-    for key in ("solved", "sweeps_to_solve", "sweeps_to_tolerance", "final_error", "n_correct",
-                "weight_ratio", "antisymmetry", "hidden_bias_signs", "output_bias_sign",
-                "hidden_units_sign_flipped", "final_weights"):
-        assert key in ja["metrics"]
-    assert ja["config"]["lr"] == 0.1 and ja["config"]["momentum"] == 0.9
-    assert not list(tmp_path.glob(".*tmp"))
-
-
 def test_stopping_and_solve_criteria():
-    out = vs.train([1, 3], max_sweeps=5000)
+    out = vs.train([35, 40], max_sweeps=1000)
     X, _, d = vs.make_patterns("01")
     for i in range(2):
-        one = {k: v[i:i + 1] for k, v in out["params"].items()}
-        _, _, y = vs.predict(one, X)
+        _, y = st.net_inputs(out["params"], i)
         assert out["sweeps_to_tolerance"][i] == out["stopped_at"][i]
-        assert np.max(np.abs(y[0] - d)) < 0.2 and out["n_correct"][i] == 64
+        assert np.max(np.abs(y - d)) < 0.2 and out["n_correct"][i] == 64
         assert 0 <= out["sweeps_to_solve"][i] <= out["sweeps_to_tolerance"][i]
-    # one sweep fewer than the tolerance sweep is not yet within tolerance
-    t = int(out["stopped_at"][0])
-    early = vs.train([1], max_sweeps=t - 1)
+    t = int(out["stopped_at"][0])                  # one sweep fewer is not yet within tolerance
+    early = vs.train([35], max_sweeps=t - 1)
     assert early["sweeps_to_tolerance"][0] == -1 and early["stopped_at"][0] == t - 1
 
 
-def test_metrics_on_handmade_paper_solution():
-    """The paper's Fig. 1 structure gives ratio 1:2:4, antisymmetry 0, no cancellation."""
-    c = np.array([4.0, 8.0, 2.0])                       # pairs: outer, middle, inner
+def test_divergence_is_detected():
+    with pytest.raises(vs.DivergenceError):
+        vs.train([0], lr=1e300, max_sweeps=3)
+
+
+def test_init_override_and_per_seed_rates():
+    """A study's start (init=) is used as given; per-seed lr reproduces separate runs."""
+    p = vs.init_params([5, 6])
+    p["b2"][:] = 0.0
+    out = vs.train([5, 6], init=p, max_sweeps=0)
+    assert np.array_equal(out["params"]["b2"], [0.0, 0.0])
+    mixed = vs.train([5, 5], lr=[0.1, 0.2], max_sweeps=200)
+    alone = vs.train([5], lr=0.2, max_sweeps=200)
+    assert np.array_equal(mixed["params"]["W1"][1], alone["params"]["W1"][0])
+
+
+# ---------------------------------------------------------------- metrics on constructed nets
+def paper_net(c=(4.0, 8.0, 2.0)):
     w = np.array([c[0], c[1], c[2], -c[2], -c[1], -c[0]])
-    params = {"W1": np.stack([w, -w], axis=1)[None], "b1": np.array([[-1.5, -1.5]]),
-              "W2": np.array([[-10.0, -10.0]]), "b2": np.array([4.5])}
-    ratios, anti, _ = vs.pair_structure(params["W1"][0])
+    return {"W1": np.stack([w, -w], axis=1)[None], "b1": np.array([[-1.5, -1.5]]),
+            "W2": np.array([[-10.0, -10.0]]), "b2": np.array([4.5])}
+
+
+def test_metrics_rank_constructed_solutions():
+    """The paper's Fig. 1 structure is 1:2:4 and solves; 1:1.5:2 is recognised as the other
+    family; a net with symmetric (not antisymmetric) pairs is neither."""
+    params = paper_net()
+    ratios, anti = vs.pair_structure(params["W1"][0])
     assert ratios == [[1.0, 2.0, 4.0], [1.0, 2.0, 4.0]] and anti == 0.0
-    assert vs.is_paper_solution(ratios, anti)
+    assert vs.is_paper_solution(ratios, anti) and not vs.ratio_is(ratios, anti, (1.5, 2.0))
     np.testing.assert_allclose(vs.min_asymmetric_drive(params["W1"][0]), [2.0, 2.0])
-    X, bits, d = vs.make_patterns("01")
-    _, _, y = vs.predict(params, X)
-    assert np.all((y[0] > 0.5) == (d > 0.5))
-    assert vs.cancellation_count(c, bits) == 0
-    assert vs.cancellation_count([1.0, 2.0, 3.0], bits) > 0
-    assert vs.cancellation_count([1.0, 1.0, 1.0], bits) > 0
+    _, y = st.net_inputs(params, 0)
+    assert np.all((y > 0.5) == (vs.make_patterns()[2] > 0.5))
+    other = paper_net((6.0, 4.0, 8.0))
+    r2, a2 = vs.pair_structure(other["W1"][0])
+    assert vs.ratio_is(r2, a2, (1.5, 2.0)) and not vs.is_paper_solution(r2, a2)
+    flat = paper_net()
+    flat["W1"][0, 3:, :] *= -1                         # mirror pairs now equal, not opposite
+    r3, a3 = vs.pair_structure(flat["W1"][0])
+    assert a3 == 1.0 and not vs.is_paper_solution(r3, a3) and not vs.ratio_is(r3, a3, (1.5, 2))
 
 
-def test_quantiles_with_unsolved():
+def test_cancellation_count():
+    _, bits, _ = vs.make_patterns()
+    assert st.cancellation_count([4.0, 8.0, 2.0], bits) == 0
+    assert st.cancellation_count([1.0, 2.0, 3.0], bits) == 2
+    assert st.cancellation_count([1.0, 1.0, 1.0], bits) == 12
+
+
+def test_statistics():
     q = vs.quantiles([1, 2, 3, np.inf])
     assert q["min"] == 1 and q["max"] == np.inf and q["median"] == 2.5
-    assert vs.quantiles([np.inf, np.inf])["min"] == np.inf
     lo, hi = vs.wilson(936, 1000)
     assert lo < 0.936 < hi
+    x = np.arange(50.0)
+    assert st.spearman(x, x ** 3)["rho"] == pytest.approx(1.0)
+    assert st.spearman(x, -x)["rho"] == pytest.approx(-1.0)
+    rng = np.random.default_rng(0)
+    noise = st.spearman(rng.random(2000), rng.random(2000))
+    assert noise["ci95"][0] < 0 < noise["ci95"][1]
+    assert list(st.ranks([3, 1, 1, np.inf])) == [2.0, 0.5, 0.5, 3.0]
+    lo, hi = st.quantile_ci(rng.random(10000), 0.5)
+    assert lo < 0.5 < hi and hi - lo < 0.04
+    f = st.line_fit(x, 2 + 3 * x)
+    assert f["k"] == pytest.approx(3) and f["r2"] == pytest.approx(1)
 
 
-# ---------------------------------------------------------------- CLI
-@pytest.mark.parametrize("args", [["--seed", "-1"], ["--sweep", "0"], ["--lr", "0"],
-                                  ["--momentum", "1"], ["--coding", "bits"]])
-def test_bad_cli_values_exit_2(args):
-    r = run_cli(*args)
-    assert r.returncode == 2, (args, r.stderr)
-    assert "Traceback" not in r.stderr and r.stderr.strip()
+def test_track_records_depth_and_criteria():
+    """Track's depth is the lowest largest output net input, read back from y by the logit."""
+    track = st.Track(2)
+    out = vs.train([0, 1], max_sweeps=300, callback=track)
+    p = vs.init_params([0, 1])
+    assert np.all(track.depth < np.log(0.05 / 0.95))          # both saturate early
+    assert np.all(track.b2_min < p["b2"])
+    assert np.all(track.first[0.4] == -1)                     # nobody solved within 300
 
 
-@pytest.mark.parametrize("args", [["--sweep", "-3"], ["--lr", "-0.1"], ["--lr", "nan"],
-                                  ["--momentum", "-0.1"], ["--max-sweeps", "0"],
-                                  ["--tolerance", "0.7"], ["--grid-seeds", "0"],
-                                  ["--grid-momenta", "0.5,1.2"], ["--grid-lrs", ","],
-                                  ["--seed", "x"], ["--sweep", "3", "--grid"]])
-def test_bad_cli_values_exit_2_in_process(args, capsys):
+# ---------------------------------------------------------------- the folder's own flags
+@pytest.mark.parametrize("argv, flag", [(["plateau", "--seed", "3"], "--seed"),
+                                        (["explain", "--seeds", "3"], "--seeds"),
+                                        (["grid", "--seeds", "100000"], "--seeds")])
+def test_studies_refuse_flags_the_study_ignores(argv, flag, capsys):
     with pytest.raises(SystemExit) as e:
-        vs.main(args)
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    assert "error" in err and "Traceback" not in err
+        st.main(argv)
+    assert e.value.code == 2 and flag in capsys.readouterr().err.splitlines()[-1]
 
 
-def test_help_and_unwritable_json(tmp_path):
-    assert run_cli("--help").returncode == 0
-    r = run_cli("--max-sweeps", "5", "--json", str(tmp_path / "no" / "x.json"))
-    assert r.returncode != 0 and "Traceback" not in r.stderr
-
-
-def test_divergence_is_reported():
-    # a NaN initial range cannot be passed on the CLI; force one through the API
-    with pytest.raises(vs.DivergenceError):
-        vs.train([0], lr=np.nan, max_sweeps=3)
-
-
-# ---------------------------------------------------------------- README against a fresh run
-def _readme_block(tag):
-    text = open(README).read()
-    m = re.search(rf"<!-- {tag} -->\s*```text\n(.*?)```", text, re.S)
-    assert m, f"README has no block tagged {tag}"
-    return [ln for ln in m.group(1).splitlines() if ln.strip() and not ln.startswith("$")]
-
-
-def test_readme_seed0_matches_fresh_run():
-    lines = vs.single_run(0)[0]
-    block = _readme_block("seed0")
-    assert [ln for ln in block if not ln.startswith("wallclock")] == lines
-
-
-@pytest.mark.parametrize("n, tag", [(100, "sweep100"), (1000, "sweep1000")])
-def test_readme_sweep_matches_fresh_run(n, tag):
-    """The README's 100- and 1,000-seed summaries (paper settings) equal a fresh batched run."""
-    seeds = list(range(n))
-    out = vs.train(seeds)
-    per_seed = [vs.run_metrics(out["params"], i, "01", out) for i in range(n)]
-    lines = vs.format_summary(vs.summarize(per_seed, vs.MAX_SWEEPS), "01")
-    block = _readme_block(tag)
-    assert [ln for ln in block if not ln.startswith("wallclock")] == lines
-
-
-# ---------------------------------------------------------------- figure scripts (small settings)
-def test_figure_and_gif_scripts_write_into_outdir(tmp_path):
-    import make_vector_symmetry_gif as gif
+def test_visualize_refuses_a_results_file_of_the_wrong_shape(tmp_path, capsys):
     import visualize_vector_symmetry as viz
-    assert viz.main(["--seed", "1", "--outdir", str(tmp_path), "--max-sweeps", "300",
-                     "--sweep-seeds", "5", "--grid-seeds", "1", "--contrast-seeds", "2"]) == 0
-    names = {p.name for p in tmp_path.iterdir()}
-    assert names == {"training_curves.png", "hinton_weights.png", "hidden_net_inputs.png",
-                     "sweep_histogram.png", "grid_heatmap.png"}
-    assert gif.main(["--seed", "1", "--outdir", str(tmp_path), "--max-sweeps", "200",
-                     "--frames", "3"]) == 0
-    import imageio.v3 as iio
-    frames = iio.imread(tmp_path / "vector_symmetry.gif", index=None)
-    assert frames.shape[0] == 3 and frames.ndim == 4
-    assert not [p for p in tmp_path.iterdir() if "tmp" in p.name]
+    bad = tmp_path / "grid.json"
+    bad.write_text(json.dumps({"results": {"no grids": 1}}))
+    with pytest.raises(SystemExit) as e:
+        viz.main(["--grid-json", str(bad), "--outdir", str(tmp_path)])
+    assert e.value.code == 2 and "--grid-json" in capsys.readouterr().err.splitlines()[-1]
+    assert sorted(os.listdir(tmp_path)) == ["grid.json"]
+    with pytest.raises(SystemExit):
+        viz.main(["--recompute", "--grid-json", str(bad)])
 
 
-def test_readme_table_matches_its_printed_1000_seed_blocks():
-    """The sweeps-to-solve table rows equal the quartiles printed in the 1,000-seed blocks."""
-    text = open(README).read()
-    for tag, row in (("sweep1000long", "this repo, seeds 0–999, cap 200,000"),
-                     ("sweep1000", "this repo, seeds 0–999, cap 20,000")):
-        q = re.search(r"sweeps to solve, all seeds .*?: min (\S+)  Q1 (\S+)  median (\S+) .*?"
-                      r"Q3 (\S+)  max (\S+)", "\n".join(_readme_block(tag)))
-        solved = re.search(r"solved: (\d+/\d+)", "\n".join(_readme_block(tag))).group(1)
-        m = re.search(rf"\| {re.escape(row)}[^|]*\|(.*)\|\n", text)
-        cells = [c.strip() for c in m.group(1).split("|")]
-        printed = [x.replace(">max", ">cap") for x in q.groups()]
-        assert cells == printed + [solved], (tag, cells, printed, solved)
+# ---------------------------------------------------------------- README against fresh runs
+@pytest.fixture(scope="module")
+def sweep1000():
+    out = vs.train(range(1000))
+    per = [vs.run_metrics(out["params"], i, "01", out) for i in range(1000)]
+    return out, vs.summarize(per, vs.MAX_SWEEPS)
+
+
+@pytest.mark.slow
+def test_rewritten_trainer_matches_the_previous_one_seed_for_seed(sweep1000):
+    """Seeds 0-49 solve at the same sweep as with the trainer before the rewrite (recorded in
+    results/previous_trainer_seeds50.json). On the reference machine all 50 match, with both
+    kernels; at most 2 may differ elsewhere (a last-bit difference on a chaotic escape). A
+    real change moves most of them: lr 0.1 -> 0.101 changes 50 of 50."""
+    ref = json.load(open(os.path.join(HERE, "results", "previous_trainer_seeds50.json")))
+    new = sweep1000[0]["sweeps_to_solve"][:50]
+    assert int(np.sum(new != np.array(ref["sweeps_to_solve"]))) <= 2
+
+
+@pytest.mark.slow
+def test_readme_1000_seed_headline_matches_a_fresh_run(sweep1000):
+    """Solved count, median sweeps, paper-solution share and the b2 correlation at the cap.
+
+    Tolerances: a few seeds (at most 5 of 1,000) may change outcome on another CPU, which
+    moves the solved count by <= 5, the paper-solution count by <= 5, and the median by at
+    most a few order statistics: 2% (the 95% CI half-width is 14%). A real change moves
+    them beyond this: lr 0.101 gives 939 solved and median 2,866 (3.6% off)."""
+    out, summ = sweep1000
+    block = readme_block("sweep1000")
+    assert abs(summ["n_solved"] - number_after(block, "solved:", int)) <= 5
+    median = number_after(block, "median")
+    assert abs(summ["sweeps_to_solve_all"]["median"] - median) <= 0.02 * median
+    k = round(summ["paper_solution_fraction_of_solved"] * summ["n_solved"])
+    assert abs(k - number_after(block, "paper solution (antisymmetric, 1:2:4 within 10%):",
+                                int)) <= 5
+    st_capped = np.where(out["sweeps_to_solve"] >= 0, out["sweeps_to_solve"], np.inf)
+    rho = st.spearman(vs.init_params(range(1000))["b2"], st_capped)["rho"]
+    # a handful of seeds changing rank moves a 1,000-seed Spearman by well under 0.005
+    assert abs(rho - number_after(readme_block("plateau"), "unsolved tied last:")) <= 0.005
+
+
+@pytest.mark.slow
+def test_readme_seed0_block_matches_a_fresh_run():
+    """Seed 0's outcome exactly; its sweep counts within 1% (one chaotic escape)."""
+    lines, m, _ = vs.single_run(0)
+    block = readme_block("seed0")
+    assert lines[2] == block[2]                         # signs, families, outcome label
+    assert abs(m["sweeps_to_solve"] - number_after(block, "at sweep", int)) <= 0.01 * 14351
+
+
+@pytest.mark.parametrize("tag, study", [("plateau", "plateau"), ("octave", "octave")])
+def test_readme_study_blocks_are_the_committed_results(tag, study):
+    """The README's study blocks are the printed lines of the committed results/*.json
+    (too long to rerun in a test: 1 and 3 minutes); the fresh-run checks above cover the
+    plateau study's correlation."""
+    r = json.load(open(os.path.join(HERE, "results", f"{study}.json")))["results"]
+    lines = (st.plateau_lines if study == "plateau" else st.octave_lines)(r)
+    assert readme_block(tag) == [ln for ln in lines if not ln.startswith("wallclock")]
