@@ -314,7 +314,7 @@ def test_readme_numbers_match_a_fresh_default_run():
     larger; the README's bootstrap shows the surface is flat) and the fresh optimum inside the
     README's set of optima indistinguishable from the minimum; the students' hierarchy score
     and item-balanced completion at sigma = 0, the grid optimum and sigma = 0.5 within a half of
-    their 95% half-widths."""
+    their 95% half-widths.  Each tolerance adds half a unit of the printed last digit."""
     parser = ra.build_parser()
     cfg = ra.config_from_args(parser.parse_args([]), parser)
     out = io.StringIO()
@@ -324,11 +324,11 @@ def test_readme_numbers_match_a_fresh_default_run():
     for key, block in zip(("H2", "H32"), re.split(r"== H32: ", text.split("== H2: ", 1)[1], 1)):
         m = metrics[key]
         loss, lo, hi = block_value(block, r"teacher mean item loss (\S+) \[(\S+), (\S+)\]")
-        assert abs(m["item_loss_final"]["mean_over_items"]["mean"] - loss) <= (hi - lo) / 8
+        assert abs(m["item_loss_final"]["mean_over_items"]["mean"] - loss) <= (hi - lo) / 8 + 5e-4
         nz, = block_value(block, r"nonzero \(> 0\.1\): (\S+) per run")
-        assert abs(m["n_nonzero_singular_values"] - nz) <= 0.08 + 1e-9
+        assert abs(m["n_nonzero_singular_values"] - nz) <= 0.08 + 5e-3
         gmin, = block_value(block, r"sum \(A - S\)\^2 = (\S+);")
-        assert abs(m["grid_distance_min"] - gmin) <= 0.05
+        assert abs(m["grid_distance_min"] - gmin) <= 0.05 + 5e-4
         line = re.search(rf"== {key}: seed 0.*?indistinguishable from the minimum[^:]*: (.*)",
                          text, re.S).group(1)
         assert f"({m['best_mu']:g}, {m['best_sigma']:g})" in line
@@ -343,4 +343,4 @@ def test_readme_numbers_match_a_fresh_default_run():
             for k, name in enumerate(("hierarchy_score", "balanced_completion")):
                 fresh = q[name].reshape(P, R)[p].mean()
                 mean, lo, hi = vals[3 * k: 3 * k + 3]
-                assert abs(fresh - mean) <= (hi - lo) / 4, (key, label, name, fresh, mean)
+                assert abs(fresh - mean) <= (hi - lo) / 4 + 5e-4, (key, label, name, fresh, mean)
