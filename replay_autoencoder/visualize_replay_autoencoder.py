@@ -313,27 +313,28 @@ def fig_quality_vs_sigma(outdir, res):
 
 
 def fig_modes(outdir, res):
-    fig, axes = plt.subplots(2, 4, figsize=(17, 7), sharey=True)
+    """One panel per scenario and SVD mode; one curve per replay sigma (mu = 0), dashed: the
+    grid optimum."""
+    fig, axes = plt.subplots(2, st.N_MODES, figsize=(19, 6.8), sharey=True, sharex=True)
+    cmap = plt.get_cmap("viridis")
     for row, key in enumerate(KEYS):
-        r = res[key]
-        s = r["students"]
-        show = list(dict.fromkeys(["mu=0,sigma=0", ra.pair_label(*r["grid_best"]),
-                                   "mu=0,sigma=0.5", "mu=0,sigma=1"]))
-        for ax, label in zip(axes[row], show):
-            p = r["settings"].index(label)
-            curve = arr(s["mode_strength_curve"][p])
-            for k in range(curve.shape[1]):
-                ax.plot(s["snap_epochs"], curve[:, k], lw=1.3, color=f"C{k}",
-                        label=f"mode {k + 1} (s = {st.SV[k]:.2f})")
+        r, s = res[key], res[key]["students"]
+        for k, ax in enumerate(axes[row]):
+            for p, (mu, sigma) in enumerate(zip(r["mus"], r["sigmas"])):
+                best = [mu, sigma] == r["grid_best"] and mu != 0.0
+                ax.plot(s["snap_epochs"], arr(s["mode_strength_curve"][p])[:, k],
+                        color="r" if best else cmap(sigma), lw=1.6 if best else 1.0,
+                        ls="--" if best else "-",
+                        label=(f"grid optimum ({mu:g}, {sigma:g})" if best else f"sigma {sigma:g}"))
             ax.axhline(st.ACQUIRED, color="k", ls=":", lw=0.8)
             ax.set_xscale("log")
-            ax.set_title(f"{key} students, {label}: in order in {s['in_order_share'][p]:.0%} of runs",
-                         fontsize=8)
-            ax.set_xlabel("student epoch")
+            ax.set_title(f"{key} students, mode {k + 1} (s = {st.SV[k]:.2f})", fontsize=8)
+            if row == 1:
+                ax.set_xlabel("student epoch")
         axes[row, 0].set_ylabel("mode strength u^T f(X) v / s")
-    axes[0, 0].legend(fontsize=7)
-    fig.suptitle("strength of each SVD mode of the data in the student's map (mean of 25 runs; "
-                 "dotted: 'acquired')", fontsize=10)
+    axes[1, -1].legend(fontsize=6, ncol=2, loc="lower right")
+    fig.suptitle("strength of each SVD mode of the data in the student's map, for every replay "
+                 "sigma (mean of 25 runs; dotted: 'acquired')", fontsize=10)
     fig.tight_layout()
     return save(fig, outdir, "mode_strength.png")
 
