@@ -16,7 +16,7 @@ search.png                the nested search: every configuration's inner CV accu
 
 The rescued 50-seed sweep, the CV and the search are drawn from results/*.json (written by
 family_trees.py --sweep 50 --init 1.0 --eps2 0.1 --json and studies_family_trees.py cv|search
---json); --recompute reruns the sweep and the CV (about 30 s). The search (about two hours)
+--json); --recompute reruns the sweep and the CV (about 30 s). The search (about 20 minutes)
 is always read from results/search.json.
 """
 import argparse
@@ -302,7 +302,8 @@ def fig_cv(outdir, cv):
 def fig_search(outdir, d):
     grid, cps, reps = d["grid"], d["checkpoints"], d["repeats"]
     K = len(grid) * len(cps)
-    inner = np.mean([np.reshape(r["inner"], (K, -1)).mean(1) / 100 for r in reps], axis=0)
+    inner = np.mean([np.reshape(r["inner"], (K, -1)).mean(1) / (4 * r["inner_folds"])
+                     for r in reps], axis=0)
     outer = np.mean([np.reshape(r["outer"], (K, -1)).mean(1) for r in reps], axis=0)
     case = np.repeat([s["update"] == "case" for s in grid], len(cps))
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), gridspec_kw={"width_ratios": [3, 2]})
