@@ -553,3 +553,13 @@ def test_readme_search_is_the_committed_search_and_its_runs_are_this_code():
     tested, _ = st.cv_correct([0], cfg)
     stored = np.array([ch == "1" for ch in d["repeats"][0]["outer_cases"][g][c]])
     assert int((tested[0] != stored).sum()) <= 8
+
+
+def test_readme_search_best_sweep_is_the_committed_sweep():
+    """The 50-split sweep of the best inner configuration is printed from its committed JSON,
+    whose config is that configuration (its runs are chaotic like the rescue's, checked above)."""
+    d = results("sweep50_search_best.json")
+    assert block("sweep50-search-best")[1:] == ft.report_sweep(d["summary"], 4)
+    c = d["config"]
+    assert (c["init"], c["eps2"], c["alpha2"], c["bias_decay"], c["sweeps"]) == \
+        (1.0, 0.1, 0.95, False, 2000)
