@@ -44,7 +44,7 @@ EXPERIMENTS = {
                            "H32.n_nonzero_singular_values"],
 }
 STDERR_TAIL_LINES = 15
-MAX_CELL = 110
+MAX_CELL = 120
 MAX_SWEEP = 10_000       # seeds per sweep; each main script also refuses what it cannot fit
 
 
