@@ -397,7 +397,7 @@ def test_readme_single_run_block_matches_a_fresh_run():
 
 @pytest.mark.slow
 def test_readme_backprop_headline_matches_a_fresh_sweep():
-    """Kind (b): 100 chaotic runs. Under OPENBLAS_CORETYPE=Sandybridge all 100 seeds give the
+    """Kind (b): 100 chaotic runs. Under the Sandybridge kernel (OPENBLAS_CORETYPE) all 100 seeds give the
     same epochs as the reference kernel, but another CPU may flip a seed near the 20,000-epoch
     cap, so the strict-solve count may move by 2 (a fifth of its binomial standard error, 4.8)
     and the median epochs by 3%. Changing the learning rate from 0.5 to 0.45 moves the median
@@ -435,7 +435,7 @@ def test_readme_ahs_headline_matches_a_fresh_run():
     seed's first cycle with all 8 codes (if by cycle 300) compared with the committed run.
     Its statistics are counts of 0/1 products (multiples of 1/80), so a kernel's last bits can
     only matter where a uniform lands within rounding of a probability or a read-out within
-    rounding of 0.5: no seed differed under OPENBLAS_CORETYPE=Sandybridge, and 5 of 100 are
+    rounding of 0.5: no seed differed under the Sandybridge kernel, and 5 of 100 are
     allowed. A real change moves many seeds: off-to-on noise 0.02 -> 0.03 changed 43, on-to-off
     0.15 -> 0.16 changed 42 (checked by hand)."""
     d = result("bm_ahs.json")
