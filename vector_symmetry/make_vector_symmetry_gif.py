@@ -17,6 +17,7 @@ import vector_symmetry as vs  # noqa: E402
 from visualize_vector_symmetry import draw_net, output_dir  # noqa: E402
 
 FRAMES, MS = 40, 160
+SNAP_EVERY = 20          # weights kept every this many sweeps; frames pick from them
 
 
 def frame_of(fig):
@@ -39,21 +40,24 @@ def build_parser():
 
 def main(argv=None):
     a = build_parser().parse_args(argv)
-    stop = int(vs.train([a.seed])["stopped_at"][0])
-    every = max(1, int(np.ceil(stop / (a.frames - 1))))
     E, nc, snaps = [], [], {}
 
     def record(t, idx, W, err, n_correct, y):
         E.append(err[0])
         nc.append(int(n_correct[0]))
-        if t % every == 0 or t == stop:
+        if t % SNAP_EVERY == 0:
             snaps[t] = vs.seed_first(*W)
-    out = vs.train([a.seed], max_sweeps=stop, callback=record)
+    out = vs.train([a.seed], callback=record)
+    stop = int(out["stopped_at"][0])
+    snaps[stop] = out["params"]
+    want = np.linspace(0, stop, a.frames)                 # frames evenly spaced in sweeps
+    have = np.array(sorted(snaps))
+    shown = sorted({int(have[np.abs(have - w).argmin()]) for w in want})
     p = out["params"]
     scale = max(np.abs(np.vstack([p["W1"][0], p["b1"]])).max(), np.abs(p["W2"][0]).max(),
                 abs(p["b2"][0]))
     frames = []
-    for t in sorted(snaps):
+    for t in shown:
         fig = plt.figure(figsize=(9.5, 4.2), dpi=72)
         sub = fig.subfigures(1, 2, width_ratios=[1.15, 1])
         draw_net(sub[0], snaps[t], 0, scale=scale)

@@ -57,6 +57,8 @@ def ranks(x):
 def spearman(x, y):
     """Spearman rank correlation with a 95% interval (Fisher z, se 1.03 / sqrt(n - 3))."""
     rx, ry = ranks(x), ranks(y)
+    if len(rx) < 4 or rx.std() == 0 or ry.std() == 0:
+        return {"rho": None, "ci95": [None, None]}
     r = float(np.corrcoef(rx, ry)[0, 1])
     z, se = np.arctanh(np.clip(r, -0.999999, 0.999999)), 1.03 / np.sqrt(len(rx) - 3)
     return {"rho": r, "ci95": [float(np.tanh(z - 1.96 * se)), float(np.tanh(z + 1.96 * se))]}
@@ -74,6 +76,9 @@ def quantile_ci(v, q, z=1.96):
 def describe(v):
     """n, median with its 95% interval, Q1, Q3 of sweeps (inf = not solved)."""
     v = np.asarray(v, dtype=np.float64)
+    if len(v) == 0:
+        return {"n": 0, **dict.fromkeys(("median", "q1", "q3", "min", "max")),
+                "median_ci95": [None, None]}
     q = vs.quantiles(v)
     return {"n": len(v), "median": q["median"], "median_ci95": quantile_ci(v, 0.5),
             "q1": q["q1"], "q3": q["q3"], "min": q["min"], "max": q["max"]}
@@ -183,7 +188,11 @@ def study_plateau(n, cap, progress):
 
 
 def fmt(x):
-    return vs.fmt(x) if x is not None else ">max"
+    return vs.fmt(x) if x is not None else ">max"      # in the JSON, None is "not solved"
+
+
+def sgn(x, digits=3):
+    return "n/a" if x is None else f"{x:+.{digits}f}"
 
 
 def plateau_lines(r):
@@ -195,12 +204,12 @@ def plateau_lines(r):
              "b1_mean": "mean hidden bias", "W1_abs_mean": "mean |input weight|",
              "y0_mean": "mean output over the 64 patterns", "db2_0": "first gradient dE/db2"}
     for k, c in r["correlations"].items():
-        L.append(f"  {names[k]:<34} {c['rho']:+.3f} (95% CI {c['ci95'][0]:+.3f} to "
-                 f"{c['ci95'][1]:+.3f})")
+        L.append(f"  {names[k]:<34} {sgn(c['rho'])} (95% CI {sgn(c['ci95'][0])} to "
+                 f"{sgn(c['ci95'][1])})")
     L.append(f"  (output bias b2, sweeps capped at {vs.MAX_SWEEPS:,}, unsolved tied last: "
-             f"{r['rho_b2_capped_20000']['rho']:+.3f})")
+             f"{sgn(r['rho_b2_capped_20000']['rho'])})")
     L.append("initial b2 bin    n   median (95% CI)          Q1      Q3  unsolved at 20,000")
-    for b in r["b2_bins"]:
+    for b in (b for b in r["b2_bins"] if b["n"]):
         lo, hi = b["median_ci95"]
         L.append(f"[{b['lo']:+.1f}, {b['hi']:+.1f}) {b['n']:4d}  {fmt(b['median']):>7} "
                  f"({fmt(lo)}-{fmt(hi)}){'':<4} {fmt(b['q1']):>7} {fmt(b['q3']):>7}  "
@@ -213,13 +222,13 @@ def plateau_lines(r):
     L.append(f"mechanism: the largest output net input falls to a median {m['depth_median']:.2f}"
              f" (at sweep {m['depth_at_median']:.0f}; output bias down to "
              f"{m['b2_min_median']:.2f})")
-    L.append(f"  Spearman of the depth |D| with the initial b2 {m['rho_depth_b2']['rho']:+.3f},"
-             f" with the first gradient dE/db2 {m['rho_depth_db2_0']['rho']:+.3f}")
+    L.append(f"  Spearman of the depth |D| with the initial b2 {sgn(m['rho_depth_b2']['rho'])},"
+             f" with the first gradient dE/db2 {sgn(m['rho_depth_db2_0']['rho'])}")
     g = m["fit_log_saturated_vs_depth"]
-    L.append(f"  saturated sweeps vs |D|: Spearman {m['rho_saturated_depth']['rho']:+.3f}; "
+    L.append(f"  saturated sweeps vs |D|: Spearman {sgn(m['rho_saturated_depth']['rho'])}; "
              f"fit saturated sweeps = {np.exp(g['a']):.3g} x exp({g['k']:.2f} |D|), R^2 "
              f"{g['r2']:.2f}; sweeps to solve vs saturated sweeps "
-             f"{m['rho_solve_saturated']['rho']:+.3f}")
+             f"{sgn(m['rho_solve_saturated']['rho'])}")
     L.append(f"intervention: seeds 0..{r['intervention_seeds'] - 1}, all else equal, initial "
              "b2 set to")
     for i in r["intervention"]:
@@ -279,7 +288,7 @@ def octave_lines(r):
                  f"initial b2 {b['b2_median']:+.3f}")
     if r["rho_block_median_b2"]:
         L.append(f"  Spearman, block median vs block median b2: "
-                 f"{r['rho_block_median_b2']['rho']:+.3f}")
+                 f"{sgn(r['rho_block_median_b2']['rho'])}")
     L.append("criterion                     median (95% CI)        Q1      Q3  median extra")
     for c, d in r["criteria"].items():
         lo, hi = d["median_ci95"]
@@ -384,7 +393,7 @@ def build_parser():
                                 epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("study", nargs="?", choices=STUDIES, default="plateau",
                    help="which study (default plateau)")
-    p.add_argument("--seeds", type=vs.number(int, 1, vs.MAX_SEEDS), default=None, metavar="N",
+    p.add_argument("--seeds", type=vs.number(int, 10, vs.MAX_SEEDS), default=None, metavar="N",
                    help="seeds 0..N-1 (default: plateau 1000, octave 10000, grid 40 per "
                         "cell, pm1 1000)")
     p.add_argument("--seed", type=vs.number(int, 0, 2 ** 63 - 1), default=None,

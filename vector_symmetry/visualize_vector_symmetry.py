@@ -181,7 +181,7 @@ def fig_histogram(sweep, path):
     ax.set_ylabel("seeds")
     ax.set_title(f"seeds 0-{n - 1}: {len(solved)} solved within {cap:,} sweeps, "
                  f"{n - len(solved)} not (not drawn)", pad=10)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     save(fig, path)
 
 
@@ -224,22 +224,23 @@ def fig_plateau(r, path):
     xs = np.linspace(-0.3, 0.3, 50)
     a1.plot(xs, np.exp(f["a"] + f["k"] * xs), "r-", lw=1.5,
             label=f"fit {np.exp(f['a']):,.0f} exp({f['k']:.2f} b2), R^2 {f['r2']:.2f}")
-    mids = [(b["lo"] + b["hi"]) / 2 for b in r["b2_bins"]]
-    a1.plot(mids, [b["median"] for b in r["b2_bins"]], "ko", ms=5, label="bin medians")
+    bins = [b for b in r["b2_bins"] if b["n"] and b["median"] is not None]
+    a1.plot([(b["lo"] + b["hi"]) / 2 for b in bins], [b["median"] for b in bins], "ko", ms=5,
+            label="bin medians")
     a1.set_yscale("log")
     a1.set_xlabel("initial output bias b2")
     a1.set_ylabel("sweeps to solve (log)")
     rho = r["correlations"]["b2"]["rho"]
-    a1.set_title(f"seeds 0-{len(b2) - 1}: Spearman {rho:+.3f}", fontsize=9)
+    a1.set_title(f"seeds 0-{len(b2) - 1}: Spearman " + st.sgn(rho), fontsize=9)
     a1.legend(fontsize=7, loc="upper left")
     iv = [i for i in r["intervention"] if isinstance(i["b2"], float)]
     x = [i["b2"] for i in iv]
-    med = np.array([i["median"] for i in iv], float)
-    ci = np.array([[np.inf if v is None else v for v in i["median_ci95"]] for i in iv], float)
-    a2.errorbar(x, med, yerr=[med - ci[:, 0], np.minimum(ci[:, 1], 1e7) - med], fmt="o-",
+    med = np.array([np.nan if i["median"] is None else i["median"] for i in iv], float)
+    ci = np.array([[np.nan if v is None else v for v in i["median_ci95"]] for i in iv], float)
+    a2.errorbar(x, med, yerr=[med - ci[:, 0], ci[:, 1] - med], fmt="o-",
                 color="#2c3e90", capsize=3, label="median, 95% CI")
     zero = [i for i in r["intervention"] if not isinstance(i["b2"], float)]
-    if zero:
+    if zero and zero[0]["median"] is not None:
         a2.plot([0], [zero[0]["median"]], "s", color="#e67e22", label="every bias 0")
     a2.set_yscale("log")
     a2.set_xlabel("initial b2, set by hand (all other weights as drawn)")
@@ -325,7 +326,7 @@ def build_parser():
                        metavar="FILE", help=f"results to draw (default results/{name})")
     p.add_argument("--recompute", action="store_true",
                    help="recompute the sweep and the studies instead of reading results/")
-    p.add_argument("--seeds", type=vs.number(int, 2, vs.MAX_SEEDS), default=None, metavar="N",
+    p.add_argument("--seeds", type=vs.number(int, 10, vs.MAX_SEEDS), default=None, metavar="N",
                    help="with --recompute: seeds per study (default: each study's own)")
     return p
 
