@@ -342,13 +342,15 @@ def main(argv=None):
     data = {}
     if a.recompute:
         n = a.seeds
-        out = vs.train(range(n or 1000))
+        report, end = vs.progress_printer(False, "recomputing")
+        out = vs.train(range(n or 1000), progress=report)
         data["sweep_json"] = {"config": {"max_sweeps": vs.MAX_SWEEPS}, "per_seed": [
             vs.run_metrics(out["params"], i, "01", out) for i in range(n or 1000)]}
-        data["grid_json"] = {"grids": {c: st.run_grid(n or 40, c, vs.MAX_SWEEPS, None)
+        data["grid_json"] = {"grids": {c: st.run_grid(n or 40, c, vs.MAX_SWEEPS, report)
                                        for c in ("01", "pm1")}}
-        data["plateau_json"] = st.study_plateau(n or 1000, st.DEFAULT_CAP["plateau"], None)
-        data["octave_json"] = st.study_octave(n or 10000, st.DEFAULT_CAP["octave"], None)
+        data["plateau_json"] = st.study_plateau(n or 1000, st.DEFAULT_CAP["plateau"], report)
+        data["octave_json"] = st.study_octave(n or 10000, st.DEFAULT_CAP["octave"], report)
+        end()
         data = {k: vs.jsonable(v) for k, v in data.items()}
     else:
         for k, (name, _) in FILES.items():
