@@ -158,6 +158,21 @@ def test_readme_holds_both_quick_start_commands_verbatim():
         "the README says how to check portability"
 
 
+def test_top_level_holds_the_folders_and_what_tests_and_ci_need():
+    """The committed top level: the six folders, the README, the requirements, reproduce.py,
+    and the test and CI configuration (a stray output file is caught here)."""
+    try:
+        files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    top = {f.split("/")[0] for f in files}
+    allowed = set(EXPERIMENTS) | {"README.md", "requirements.txt", "requirements-dev.txt",
+                                  "reproduce.py", "conftest.py", "pytest.ini", "tests", ".ci",
+                                  ".gitignore"}
+    assert top <= allowed, sorted(top - allowed)
+
+
 def test_ci_runs_the_readme_test_command_and_leaves_openblas_alone():
     ci = read(".ci", "run")
     assert ci.startswith("#!/usr/bin/env bash")
@@ -710,8 +725,10 @@ def test_a_diverging_learner_stops_with_a_clear_message(name, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", EXISTING)
-def test_visualize_default_run_redraws_every_committed_figure(name, tmp_path):
-    proc = run([f"{name}/visualize_{name}.py", "--outdir", str(tmp_path)], timeout=300)
+def test_visualize_default_run_redraws_every_committed_figure(name, figure_runs):
+    """The run itself starts in the background with the session (conftest.py)."""
+    tmp_path, proc = figure_runs.result(
+        "test_visualize_default_run_redraws_every_committed_figure", name)
     assert proc.returncode == 0, proc.stderr[-2000:]
     committed = sorted(f for f in os.listdir(os.path.join(ROOT, name, "viz")) if f.endswith(".png"))
     assert sorted(os.listdir(tmp_path)) == committed
@@ -723,8 +740,9 @@ def test_visualize_default_run_redraws_every_committed_figure(name, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", EXISTING)
-def test_gif_default_run_writes_an_animated_gif(name, tmp_path):
-    proc = run([f"{name}/make_{name}_gif.py", "--outdir", str(tmp_path)], timeout=300)
+def test_gif_default_run_writes_an_animated_gif(name, figure_runs):
+    """The run itself starts in the background with the session (conftest.py)."""
+    tmp_path, proc = figure_runs.result("test_gif_default_run_writes_an_animated_gif", name)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert os.listdir(tmp_path) == [f"{name}.gif"]
     data = (tmp_path / f"{name}.gif").read_bytes()
