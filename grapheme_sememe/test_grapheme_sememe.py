@@ -9,7 +9,6 @@ import io
 import itertools
 import json
 import os
-import re
 import sys
 
 import numpy as np
@@ -325,12 +324,6 @@ def test_divergence_is_detected():
 # (kind a in the top-level README's terms). The Boltzmann machine compares float32 uniforms
 # with float64 probabilities; a last-bit difference flips a sample only if a uniform falls
 # within ~1e-16 of a probability, and then the seed's whole trajectory changes (kind b).
-
-def readme_line(prefix):
-    lines = [ln for ln in readme().splitlines() if ln.startswith(prefix)]
-    assert lines, f"README has no line starting {prefix!r}"
-    return lines
-
 
 def headline_of(argv):
     """The headline line of a fresh run: the line before the wall-clock."""
