@@ -40,8 +40,8 @@ EXPERIMENTS = {
     "grapheme_sememe": ["share_regained", "words_regained", "heldout_word_id_post_relearn"],
     "fast_weights_deblur": ["10%.sq.cumulative_transfer_ratio.20",
                             "50%.sq.cumulative_transfer_ratio.20"],
-    "replay_autoencoder": ["H2.item_loss_final.mean_over_items.mean", "H2.n_nonzero_singular_values",
-                           "H32.n_nonzero_singular_values"],
+    "replay_autoencoder": ["H2.item_loss_final.mean_over_items.mean",
+                           "H2.n_nonzero_singular_values", "H32.n_nonzero_singular_values"],
 }
 STDERR_TAIL_LINES = 15
 MAX_CELL = 120

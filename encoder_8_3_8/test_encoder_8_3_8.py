@@ -397,11 +397,11 @@ def test_readme_single_run_block_matches_a_fresh_run():
 
 @pytest.mark.slow
 def test_readme_backprop_headline_matches_a_fresh_sweep():
-    """Kind (b): 100 chaotic runs. Under the Sandybridge kernel (OPENBLAS_CORETYPE) all 100 seeds give the
-    same epochs as the reference kernel, but another CPU may flip a seed near the 20,000-epoch
-    cap, so the strict-solve count may move by 2 (a fifth of its binomial standard error, 4.8)
-    and the median epochs by 3%. Changing the learning rate from 0.5 to 0.45 moves the median
-    by far more than that (checked by hand)."""
+    """Kind (b): 100 chaotic runs. Under the Sandybridge kernel (OPENBLAS_CORETYPE) all 100
+    seeds give the same epochs as the reference kernel, but another CPU may flip a seed near
+    the 20,000-epoch cap, so the strict-solve count may move by 2 (a fifth of its binomial
+    standard error, 4.8) and the median epochs by 3%. Changing the learning rate from 0.5 to
+    0.45 moves the median by far more than that (checked by hand)."""
     lines = readme_blocks()["bp_ce_n8.json"]
     cfg = cfg_of(["--sweep", "100"])
     res = enc.run(range(100), cfg)

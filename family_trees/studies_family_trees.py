@@ -437,7 +437,8 @@ def search_repeat(repeat, grid, checkpoints, progress=None, ring=SEARCH_RING):
     inner[i], the correct cases of its inner blocks j (of 4 per inner fold), each by the
     network trained without blocks i and j (inner fold j of outer fold i: it never saw block
     i either); and the training cases learned by these networks (outer_train of 100,
-    inner_train summed over the inner folds). outer_cases: the outer folds' held-out correctness, as 104 digits."""
+    inner_train summed over the inner folds). outer_cases: the outer folds' held-out
+    correctness, as 104 digits."""
     blocks, slots = cv_slots(repeat, ring=ring)
     jobs = [(s, slot) for s in grid for slot in slots]
     ok = train_slots(jobs, blocks, checkpoints, progress, f"search repeat {repeat}: ")
@@ -512,7 +513,8 @@ def print_search(d, top=12):
     folds = reps[0]["inner_folds"]
     inner_acc, outer_mean = inner.mean(axis=(0, 2)) / (4 * folds), outer.mean(axis=(0, 2))
     yield (f"nested search: {G} settings x {C} sweep counts = {G * C} configurations, "
-           f"{R} repeat{'s' * (R > 1)} of the 26-fold CV ({R * N_BLOCKS} outer folds); for each outer fold the "
+           f"{R} repeat{'s' * (R > 1)} of the 26-fold CV ({R * N_BLOCKS} outer folds); "
+           f"for each outer fold the "
            f"configuration is chosen on {folds} inner leave-4-out folds of its 100 training "
            f"cases, then trained on the 100 and tested on the held-out 4")
     yield (f"  configurations by inner CV accuracy (pooled over all outer folds; the held-out "
