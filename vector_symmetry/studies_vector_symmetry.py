@@ -64,15 +64,6 @@ def spearman(x, y):
     return {"rho": r, "ci95": [float(np.tanh(z - 1.96 * se)), float(np.tanh(z + 1.96 * se))]}
 
 
-def quantile_ci(v, q, z=1.96):
-    """Distribution-free 95% interval of the q-quantile from order statistics."""
-    v = np.sort(np.asarray(v, dtype=np.float64))
-    n = len(v)
-    half = z * np.sqrt(n * q * (1 - q))
-    lo, hi = int(np.floor(n * q - half)), int(np.ceil(n * q + half))
-    return [float(v[max(lo, 0)]), float(v[min(hi, n - 1)])]
-
-
 def describe(v):
     """n, median with its 95% interval, Q1, Q3 of sweeps (inf = not solved)."""
     v = np.asarray(v, dtype=np.float64)
@@ -80,7 +71,7 @@ def describe(v):
         return {"n": 0, **dict.fromkeys(("median", "q1", "q3", "min", "max")),
                 "median_ci95": [None, None]}
     q = vs.quantiles(v)
-    return {"n": len(v), "median": q["median"], "median_ci95": quantile_ci(v, 0.5),
+    return {"n": len(v), "median": q["median"], "median_ci95": vs.quantile_ci(v),
             "q1": q["q1"], "q3": q["q3"], "min": q["min"], "max": q["max"]}
 
 
@@ -252,7 +243,7 @@ def study_octave(n, cap, progress):
         for c in CRITERIA:
             first[c][i:i + BLOCK] = track.first[c]
     b2 = vs.init_params(seeds)["b2"]
-    quart = {q: {"value": vs.quantiles(st)[q], "ci95": quantile_ci(st, p)}
+    quart = {q: {"value": vs.quantiles(st)[q], "ci95": vs.quantile_ci(st, p)}
              for q, p in (("q1", 0.25), ("median", 0.5), ("q3", 0.75))}
     blocks = [{"seeds": [i, min(i + BLOCK, n) - 1], "median": float(np.median(st[i:i + BLOCK])),
                "b2_median": float(np.median(b2[i:i + BLOCK]))} for i in range(0, n, BLOCK)]

@@ -199,7 +199,7 @@ def test_statistics():
     noise = st.spearman(rng.random(2000), rng.random(2000))
     assert noise["ci95"][0] < 0 < noise["ci95"][1]
     assert list(st.ranks([3, 1, 1, np.inf])) == [2.0, 0.5, 0.5, 3.0]
-    lo, hi = st.quantile_ci(rng.random(10000), 0.5)
+    lo, hi = vs.quantile_ci(rng.random(10000), 0.5)
     assert lo < 0.5 < hi and hi - lo < 0.04
     f = st.line_fit(x, 2 + 3 * x)
     assert f["k"] == pytest.approx(3) and f["r2"] == pytest.approx(1)

@@ -317,11 +317,12 @@ def wilson(k, n, z=1.96):
     return (float(max(0.0, mid - c)), float(min(1.0, mid + c)))
 
 
-def median_ci(values, z=1.96):
-    """Distribution-free 95% interval of the median from order statistics (inf allowed)."""
-    v, n = np.sort(np.asarray(values, dtype=np.float64)), len(values)
-    lo, hi = int(np.floor(n / 2 - z * np.sqrt(n) / 2)), int(np.ceil(n / 2 + z * np.sqrt(n) / 2))
-    return (float(v[max(lo, 0)]), float(v[min(hi, n - 1)]))
+def quantile_ci(values, q=0.5, z=1.96):
+    """Distribution-free 95% interval of the q-quantile from order statistics (inf allowed)."""
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    n, half = len(v), z * np.sqrt(len(v) * q * (1 - q))
+    lo, hi = int(np.floor(n * q - half)), int(np.ceil(n * q + half))
+    return [float(v[max(lo, 0)]), float(v[min(hi, n - 1)])]
 
 
 def counts(values):                                       # {value as text: count}, largest first
@@ -357,7 +358,7 @@ def summarize(per_seed, max_sweeps):
         "n_seeds": n, "max_sweeps": max_sweeps,
         "solve_rate": k / n, "solve_rate_ci95": list(wilson(k, n)), "n_solved": k,
         "sweeps_to_solve_all": quantiles(all_s),
-        "sweeps_to_solve_all_median_ci95": list(median_ci(all_s)),
+        "sweeps_to_solve_all_median_ci95": quantile_ci(all_s),
         "sweeps_to_solve_solved": ({**quantiles(s_solved), "mean": float(s_solved.mean()),
                                     "std": float(s_solved.std(ddof=1)) if k > 1 else 0.0}
                                    if k else None),
