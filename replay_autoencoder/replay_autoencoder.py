@@ -363,8 +363,7 @@ def train_students(seed, hidden, teacher, cfg, runs, pairs, progress=None, monit
                             dict(cfg, per_epoch=cfg["student_items"]), copies=P, shuffle=False,
                             monitor=monitor, progress=progress)
     return {"states": states, "prevalence": prevalence(states).transpose(1, 0, 2),   # (P, R, 8)
-            "student": student, "item_loss": curves[:, -1].reshape(P, R, N_ITEMS),
-            "item_loss_curves": curves.reshape((P, R) + curves.shape[1:])}
+            "student": student, "item_loss": curves[:, -1].reshape(P, R, N_ITEMS)}
 
 def pair_label(mu, sigma):
     return f"mu={mu:g},sigma={sigma:g}"
@@ -411,8 +410,7 @@ def run_scenario(seed, hidden, epochs, cfg, progress=None):
                                                interval(v.mean(1))}
                               for p, v in zip(pairs, st["item_loss"])},
     }
-    raw = {"teacher": teacher, "item_loss_curves": curves, "fixed_points": fp, "grid": grid,
-           "students": st, "pairs": pairs}
+    raw = {"teacher": teacher, "fixed_points": fp, "grid": grid, "students": st, "pairs": pairs}
     return metrics, raw
 
 def run_study(seed, cfg, quiet=True, progress=None):
