@@ -116,7 +116,7 @@ def latent_frame(one, hidden):
     return (lambda z: (z - mean) @ Vt[:2].T), (lambda p: mean + p @ Vt[:2]), s ** 2 / (s ** 2).sum()
 
 
-def draw_latent(ax, one, hidden, n=100, arrows=20, steps=25):
+def draw_latent(ax, one, hidden, n=100, arrows=20, steps=ra.STEPS):
     """The latent plane through the decoder coloured by nearest item, arrows of 25
     iterations (half length), stars at the items' codes with their names."""
     to2, from2, evr = latent_frame(one, hidden)
@@ -295,10 +295,9 @@ def fig_quality_vs_sigma(outdir, res):
             ax.plot(sig, m, "o-", color=f"C{c}", label=f"{key} teacher")
             ax.fill_between(sig, lo, hi, color=f"C{c}", alpha=0.2)
             b = r["grid_best"]
-            pb = r["settings"].index(ra.pair_label(*b))
-            ax.errorbar([b[1]], [r["students"][name][pb]["mean"]], fmt="*", ms=12, color=f"C{c}",
-                        mec="k", yerr=[[r["students"][name][pb]["mean"] - r["students"][name][pb]["ci95"][0]],
-                                       [r["students"][name][pb]["ci95"][1] - r["students"][name][pb]["mean"]]],
+            opt = r["students"][name][r["settings"].index(ra.pair_label(*b))]
+            ax.errorbar([b[1]], [opt["mean"]], fmt="*", ms=12, color=f"C{c}", mec="k",
+                        yerr=[[opt["mean"] - opt["ci95"][0]], [opt["ci95"][1] - opt["mean"]]],
                         label=f"{key}: grid optimum (mu={b[0]:g}, sigma={b[1]:g})")
             if name == "mean_item_loss":
                 ax.plot(sig, [r["students"]["nonitem_loss"][p]["mean"] / 10 for p in idx], "x--",
