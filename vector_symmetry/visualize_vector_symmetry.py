@@ -93,6 +93,7 @@ def traced(seeds, max_sweeps=vs.MAX_SWEEPS):
 
 
 def fig_training_curves(seeds, path):
+    """Draws the curves; returns the train() result (seeds in the order given)."""
     out, E, nc = traced(seeds)
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(7.5, 5.4), sharex=True)
     t = np.arange(1, E.shape[0] + 1)                  # sweep + 1, for the log axis
@@ -117,6 +118,7 @@ def fig_training_curves(seeds, path):
     a2.set_xlabel("sweep + 1 (log scale)")
     a2.set_ylim(40, 65)
     save(fig, path)
+    return out
 
 
 def fig_hinton(params, seed, path):
@@ -362,10 +364,10 @@ def main(argv=None):
             with open(path, encoding="utf-8") as fh:
                 obj = json.load(fh)
             data[k] = obj if k == "sweep_json" else obj["results"]
-    out = vs.train([a.seed])
     outdir = a.outdir
-    fig_training_curves([a.seed] + [c for c in CONTRAST if c != a.seed],
-                        os.path.join(outdir, "training_curves.png"))
+    out = fig_training_curves([a.seed] + [c for c in CONTRAST if c != a.seed],
+                              os.path.join(outdir, "training_curves.png"))
+    # index 0 is --seed: a seed's run in a batch is bit for bit its run alone (a test checks it)
     fig_hinton(out["params"], a.seed, os.path.join(outdir, "hinton_weights.png"))
     fig_hidden(out["params"], a.seed, os.path.join(outdir, "hidden_net_inputs.png"))
     fig_histogram(data["sweep_json"], os.path.join(outdir, "sweep_histogram.png"))
