@@ -105,9 +105,10 @@ def outputs(params):
 
 def measures(Yp, Y, Yn):
     """Every measure of models given their outputs on probes, items and non-items (per model)."""
-    return {"hierarchy_score": hierarchy_score(Yp), "item_completion": item_completion(Yp),
-            "balanced_completion": item_completion(Yp).mean(-1),
-            "level_knowledge": level_knowledge(Yp).mean(-1), "mode_strength": mode_strengths(Y),
+    known = level_knowledge(Yp)                                   # (..., 3, 8)
+    return {"hierarchy_score": known.mean((-2, -1)), "item_completion": known[..., 2, :],
+            "balanced_completion": known[..., 2, :].mean(-1),
+            "level_knowledge": known.mean(-1), "mode_strength": mode_strengths(Y),
             "item_loss": ((Y - X) ** 2).sum(-1), "nonitem_loss": ((Yn - NON_ITEMS) ** 2).sum(-1).mean(-1),
             "previous_score": previous_score(Yp)}
 
@@ -141,7 +142,7 @@ def constructed_models(seed=0):
     return models
 
 
-def study_measures(args):
+def study_measures(args, progress=None):
     rows = {}
     for name, (Yp, Y, Yn) in constructed_models(args.seed).items():
         m = measures(Yp[None], Y[None], Yn[None])
@@ -173,12 +174,12 @@ def objective(counts, S, rng):
     R = counts.shape[0]
     dist = ((ra.transition_matrix(counts.sum(0)) - S) ** 2).sum((-2, -1))       # (n_mu, n_sg)
     best = np.unravel_index(np.argmin(dist), dist.shape)
-    boot = np.empty((BOOTSTRAP,) + dist.shape)
-    for b in range(BOOTSTRAP):
-        idx = rng.integers(0, R, R)
-        boot[b] = ((ra.transition_matrix(counts[idx].sum(0)) - S) ** 2).sum((-2, -1))
+    idx = rng.integers(0, R, (BOOTSTRAP, R))                       # resample b: runs idx[b]
+    times = (idx[:, :, None] == np.arange(R)).sum(1).astype(float)  # (B, R) copies of each run
+    boot_counts = (times @ counts.reshape(R, -1)).reshape((BOOTSTRAP,) + counts.shape[1:])  # exact
+    boot = ((ra.transition_matrix(boot_counts) - S) ** 2).sum((-2, -1))
     diff = boot - boot[(slice(None),) + best][:, None, None]
-    arg = np.bincount([np.argmin(d) for d in boot], minlength=dist.size).reshape(dist.shape)
+    arg = np.bincount(boot.reshape(BOOTSTRAP, -1).argmin(1), minlength=dist.size).reshape(dist.shape)
     return {"dist": dist, "best": best, "min": float(dist[best]),
             "indistinguishable": np.quantile(diff, 0.025, axis=0) <= 0.0,
             "argmin_share": arg / BOOTSTRAP, "boot_min_ci": np.quantile(boot.min((1, 2)), [0.025, 0.975])}
@@ -314,7 +315,7 @@ def study_early_stop(args, progress):
                                             monitor)
         sv = np.linalg.svd(ra.predict(teacher, np.broadcast_to(X, (args.runs,) + X.shape)),
                            compute_uv=False)
-        final = np.array([curves[r, stop[r] - 1] for r in range(args.runs)])
+        final = curves[np.arange(args.runs), stop - 1]                    # (runs, 8) at the stop
         out[f"H{hidden}"] = {"stop_epoch": ra.interval(stop), "stopped_early": int((stop < epochs).sum()),
                              "item_loss_mean": ra.interval(final.mean(1)),
                              "singular_values_mean": sv.mean(0),
@@ -479,10 +480,7 @@ def main(argv=None):
     progress = ra.Progress(args.quiet)
     try:
         with np.errstate(all="ignore"):
-            if args.study == "measures":
-                study_measures(args)
-            else:
-                STUDIES[args.study](args, progress)
+            STUDIES[args.study](args, progress)
     except ra.DivergenceError as exc:
         progress(None)
         sys.stderr.write(f"studies_replay_autoencoder.py: {exc}\n")
