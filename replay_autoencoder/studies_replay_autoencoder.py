@@ -32,7 +32,7 @@ import replay_autoencoder as ra  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results")
 X, ITEMS = ra.DATA, ra.ITEMS
-SWEEP_SIGMAS = [round(0.1 * k, 1) for k in range(11)]   # students at mu = 0
+SWEEP_SIGMAS = ra.SIGMAS     # students at mu = 0, at the grid's sigmas 0, 0.1, ..., 1
 SNAP_EVERY = 10            # epochs between snapshots of the student's map f(X)
 BOOTSTRAP = 1000           # resamples of the teachers for the objective's optimum set
 ACQUIRED = 0.5             # a mode counts as acquired at this share of its singular value
@@ -334,10 +334,6 @@ def load(name, folder=RESULTS):
         return json.load(fh)
 
 
-def ci(v, prec=3):
-    return f"{v['mean']:.{prec}f} [{v['ci95'][0]:.{prec}f}, {v['ci95'][1]:.{prec}f}]"
-
-
 def table_lines(folder):
     out = []
     ms = load("measures.json", folder)
@@ -358,8 +354,8 @@ def table_lines(folder):
         mus, sgs = o["grid_mus"], o["grid_sigmas"]
         cells = lambda mask: ", ".join(f"({mus[i]:g}, {sgs[j]:g})" for i, j in zip(*np.nonzero(mask)))
         out += [f"== {key}: seed {r['seed']}, {r['runs']} teacher-student runs ==",
-                f"teacher: hierarchy score {ci(t['hierarchy_score'])}, balanced completion "
-                f"{ci(t['balanced_completion'])}, mode strengths "
+                f"teacher: hierarchy score {ra.mean_ci(t['hierarchy_score'])}, balanced completion "
+                f"{ra.mean_ci(t['balanced_completion'])}, mode strengths "
                 + " ".join(f"{v['mean']:.2f}" for v in t["mode_strength"]),
                 "teacher: fixed point reached from each item (most common nearest item, share of "
                 "runs): " + "  ".join(f"{it}->{max(ITEMS, key=v.count)} "
@@ -379,17 +375,17 @@ def table_lines(folder):
                 "students (mean [95% interval] over runs): setting | hierarchy score | balanced "
                 "completion | item loss | non-item loss | modes acquired in order | previous score"]
         for p, name in enumerate(r["settings"]):
-            out.append(f"  {name:<18} {ci(s['hierarchy_score'][p])}  {ci(s['balanced_completion'][p])}"
-                       f"  {ci(s['mean_item_loss'][p])}  {ci(s['nonitem_loss'][p])}  "
-                       f"{s['in_order_share'][p]:.2f}  {s['previous_score'][p]['mean']:.3f}")
+            cols = ("hierarchy_score", "balanced_completion", "mean_item_loss", "nonitem_loss")
+            out.append(f"  {name:<18} " + "  ".join(ra.mean_ci(s[c][p]) for c in cols)
+                       + f"  {s['in_order_share'][p]:.2f}  {s['previous_score'][p]['mean']:.3f}")
         show = [r["settings"].index(x) for x in dict.fromkeys(
             ["mu=0,sigma=0", ra.pair_label(*r["grid_best"]), "mu=0,sigma=0.5"])]
         out.append("per item, " + " | ".join(r["settings"][p] for p in show)
                    + ": completion; replay prevalence; student item loss")
         for i, item in enumerate(ITEMS):
             out.append(f"  {item:<8}" + " | ".join(
-                f"{ci(s['item_completion'][i][p], 2)}; {ci(s['prevalence'][i][p])}; "
-                f"{ci(s['item_loss'][i][p], 2)}" for p in show))
+                f"{ra.mean_ci(s['item_completion'][i][p], 2)}; {ra.mean_ci(s['prevalence'][i][p])}; "
+                f"{ra.mean_ci(s['item_loss'][i][p], 2)}" for p in show))
         out.append("mode strength at the last epoch (modes 1-6, singular values "
                    + " ".join(f"{v:.2f}" for v in SV[:N_MODES]) + "), acquisition epoch (mean):")
         for p in show:
@@ -405,7 +401,7 @@ def table_lines(folder):
             out.append(f"  {key}: stopped early {e['stopped_early']}/{e['stop_epoch']['n']}, stop "
                        f"epoch {e['stop_epoch']['mean']:.0f} (min {e['stop_epoch']['min']:.0f}, "
                        f"max {e['stop_epoch']['max']:.0f}); mean item loss "
-                       f"{ci(e['item_loss_mean'])}; nonzero singular values {e['n_nonzero']:.2f}")
+                       f"{ra.mean_ci(e['item_loss_mean'])}; nonzero singular values {e['n_nonzero']:.2f}")
     return out
 
 
