@@ -65,20 +65,8 @@ def level_knowledge(Yp):
     completion carries every attribute the item's group shares at that level."""
     on = (Yp > 0.5)[..., None, :, :] == (X[PROBE_ITEM] > 0.5)           # (..., 1, P, D)
     ok = np.all(on | ~SHARED[:, PROBE_ITEM], axis=-1)                   # (..., 3, P)
-    count = np.stack([(PROBE_ITEM == i) for i in range(8)], -1)         # (P, 8)
+    count = PROBE_ITEM[:, None] == np.arange(ra.N_ITEMS)                # (P, 8)
     return (ok.astype(float) @ count) / count.sum(0)
-
-
-def hierarchy_score(Yp):
-    """Hierarchical completion score: the mean over the 3 levels and the 8 items (each item
-    weighted equally) of level_knowledge; 1 for a perfect denoiser."""
-    return level_knowledge(Yp).mean((-2, -1))
-
-
-def item_completion(Yp):
-    """(..., 8): share of each item's probes completed exactly (every thresholded attribute);
-    its mean over the items is the item-balanced completion."""
-    return level_knowledge(Yp)[..., 2, :]
 
 
 def mode_strengths(Y):
@@ -104,7 +92,11 @@ def outputs(params):
 
 
 def measures(Yp, Y, Yn):
-    """Every measure of models given their outputs on probes, items and non-items (per model)."""
+    """Every measure of models given their outputs on probes, items and non-items (per model).
+    The hierarchical completion score is the mean of level_knowledge over the 3 levels and the
+    8 items (each item weighted equally; 1 for a perfect denoiser); item_completion (..., 8) is
+    its item level, the share of each item's probes completed exactly, and its mean over the
+    items the item-balanced completion."""
     known = level_knowledge(Yp)                                   # (..., 3, 8)
     return {"hierarchy_score": known.mean((-2, -1)), "item_completion": known[..., 2, :],
             "balanced_completion": known[..., 2, :].mean(-1),
