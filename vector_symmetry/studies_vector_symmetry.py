@@ -182,8 +182,8 @@ def fmt(x):
     return vs.fmt(x) if x is not None else ">max"      # in the JSON, None is "not solved"
 
 
-def sgn(x, digits=3):
-    return "n/a" if x is None else f"{x:+.{digits}f}"
+def sgn(x):
+    return "n/a" if x is None else f"{x:+.3f}"
 
 
 def plateau_lines(r):
@@ -341,18 +341,18 @@ def cancellation_count(pair_weights, bits):
     return int(np.sum(np.isclose(drive[np.any(D != 0, axis=1)], 0.0, atol=1e-9)))
 
 
-def net_inputs(params, s, coding="01"):
-    """Hidden net inputs (64,2) and outputs (64,) of the net with index s."""
-    X, _, _ = vs.make_patterns(coding)
+def net_inputs(params, s):
+    """Hidden net inputs (64,2) and outputs (64,) of the net with index s (0/1 inputs)."""
+    X, _, _ = vs.make_patterns()
     net_h = X @ params["W1"][s] + params["b1"][s]
     h = vs.sigmoid(net_h)
     return net_h, vs.sigmoid(h @ params["W2"][s] + params["b2"][s])
 
 
-def explain_lines(params, s, coding="01"):
+def explain_lines(params, s):
     """Why the net works: symmetric inputs cancel, no asymmetric one does; every pattern."""
-    _, bits, d = vs.make_patterns(coding)
-    net_h, y = net_inputs(params, s, coding)
+    _, bits, d = vs.make_patterns()
+    net_h, y = net_inputs(params, s)
     W1, sym = params["W1"][s], d > 0.5
     drive = net_h - params["b1"][s]                          # net input minus bias
     L = []
@@ -406,9 +406,10 @@ def main(argv=None):
         parser.error(f"argument --seed: not used with the {a.study} study (it takes --seeds)")
     n = a.seeds or DEFAULT_SEEDS.get(a.study, 1)
     cap = a.max_sweeps or DEFAULT_CAP[a.study]
-    if a.study == "grid" and n * len(GRID_LRS) * len(GRID_MOMENTA) * 2 > vs.MAX_SEEDS * 2:
-        parser.error(f"argument --seeds: the grid runs 25 cells x N seeds; N <= "
-                     f"{vs.MAX_SEEDS // 25}")
+    cells = len(GRID_LRS) * len(GRID_MOMENTA)
+    if a.study == "grid" and n * cells > vs.MAX_SEEDS:
+        parser.error(f"argument --seeds: the grid runs {cells} cells x N seeds; N <= "
+                     f"{vs.MAX_SEEDS // cells}")
     report, end = vs.progress_printer(a.quiet, f"studies {a.study}")
     t0 = time.perf_counter()
     try:

@@ -39,7 +39,7 @@ def save(fig, path):
     plt.close(fig)
 
 
-def hinton(ax, M, scale=None, xlabels=(), ylabels=(), annotate=True, gap=1.9):
+def hinton(ax, M, scale=None, xlabels=(), ylabels=(), gap=1.9):
     """Hinton diagram of matrix M (rows top to bottom): square area = |w|, colour = sign."""
     M = np.asarray(M, dtype=float)
     scale = scale or np.abs(M).max() or 1.0
@@ -49,8 +49,7 @@ def hinton(ax, M, scale=None, xlabels=(), ylabels=(), annotate=True, gap=1.9):
         x = j * gap
         ax.add_patch(plt.Rectangle((x - side / 2, i - side / 2), side, side,
                                    color=POS if w > 0 else NEG))
-        if annotate:
-            ax.text(x + 0.52, i, f"{w:+.1f}", va="center", fontsize=7)
+        ax.text(x + 0.52, i, f"{w:+.1f}", va="center", fontsize=7)
     ax.set_xlim(-0.6, (M.shape[1] - 1) * gap + 1.3)
     ax.set_ylim(M.shape[0] - 0.4, -0.6)
     ax.set_aspect("equal")
