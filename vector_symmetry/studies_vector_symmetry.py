@@ -127,7 +127,7 @@ def study_plateau(n, cap, progress):
     seeds = list(range(n))
     p = vs.init_params(seeds)
     track = Track(n)
-    out = vs.train(seeds, max_sweeps=cap, callback=track, progress=progress)
+    out = vs.train(seeds, max_sweeps=cap, callback=track, progress=progress, init=p)
     st, sat = sweeps(out), out["sweeps_saturated"].astype(np.float64)
     init = initial_stats(p)
     corr = {k: spearman(v, st) for k, v in init.items()}
@@ -326,7 +326,7 @@ def grid_lines(g):
 
 def study_pm1(n, cap, progress):
     out = vs.train(range(n), coding="pm1", max_sweeps=cap, progress=progress)
-    per = [vs.run_metrics(out["params"], i, "pm1", out) for i in range(n)]
+    per = [vs.run_metrics(out, i) for i in range(n)]
     return {"seeds": list(range(n)), "max_sweeps": cap, "summary": vs.summarize(per, cap),
             "per_seed": [{k: m[k] for k in ("solved", "sweeps_to_solve", "n_correct")}
                          for m in per]}

@@ -241,7 +241,7 @@ def test_visualize_refuses_a_results_file_of_the_wrong_shape(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def sweep1000():
     out = vs.train(range(1000))
-    per = [vs.run_metrics(out["params"], i, "01", out) for i in range(1000)]
+    per = [vs.run_metrics(out, i) for i in range(1000)]
     return out, vs.summarize(per, vs.MAX_SWEEPS)
 
 

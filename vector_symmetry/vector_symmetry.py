@@ -251,8 +251,9 @@ def min_asymmetric_drive(W1, coding="01"):
     return step * np.abs(SIGNED_DIFFS @ c).min(axis=0)
 
 
-def run_metrics(params, s, coding, out):
+def run_metrics(out, s):
     """The JSON metrics of the net with index s in a train() result."""
+    params, coding = out["params"], out["coding"]
     X, _, _ = make_patterns(coding)
     W1 = params["W1"][s]
     ratios, anti = pair_structure(W1)
@@ -456,7 +457,7 @@ def single_run(seed, coding="01", **kw):
         if t % 100 == 0:
             snaps[t] = seed_first(*W)
     out = train([seed], coding=coding, callback=record, **kw)
-    m = run_metrics(out["params"], 0, coding, out)
+    m = run_metrics(out, 0)
     dead = np.flatnonzero(np.array(max_y) < DEAD_OUTPUT)
     at = [t for t in (0, 10, 100, 1000, 10000) if t < len(E)]
     ratios = "; ".join("1:" + ":".join(f"{x:.2f}" for x in r[1:]) for r in m["weight_ratio"])
@@ -612,8 +613,7 @@ def main(argv=None):
         if args.sweep is not None:
             seeds = list(range(args.sweep))
             out = train(seeds, progress=report, **kw)
-            per_seed = [{"seed": s, **run_metrics(out["params"], i, "01", out)}
-                        for i, s in enumerate(seeds)]
+            per_seed = [{"seed": s, **run_metrics(out, i)} for i, s in enumerate(seeds)]
             summ = summarize(per_seed, args.max_sweeps)
             res.update(seeds=seeds, metrics=sweep_metrics(summ), per_seed=per_seed,
                        summary=summ)

@@ -346,7 +346,7 @@ def main(argv=None):
         report, end = vs.progress_printer(False, "recomputing")
         out = vs.train(range(n or 1000), progress=report)
         data["sweep_json"] = {"config": {"max_sweeps": vs.MAX_SWEEPS}, "per_seed": [
-            vs.run_metrics(out["params"], i, "01", out) for i in range(n or 1000)]}
+            vs.run_metrics(out, i) for i in range(n or 1000)]}
         data["grid_json"] = {"grids": {c: st.run_grid(n or 40, c, vs.MAX_SWEEPS, report)
                                        for c in ("01", "pm1")}}
         data["plateau_json"] = st.study_plateau(n or 1000, st.DEFAULT_CAP["plateau"], report)
