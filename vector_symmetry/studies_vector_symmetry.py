@@ -353,18 +353,18 @@ def explain_lines(params, s):
     """Why the net works: symmetric inputs cancel, no asymmetric one does; every pattern."""
     _, bits, d = vs.make_patterns()
     net_h, y = net_inputs(params, s)
-    W1, sym = params["W1"][s], d > 0.5
+    c, sym = vs.pair_weights(params["W1"][s]), d > 0.5
     drive = net_h - params["b1"][s]                          # net input minus bias
     L = []
     for j in range(vs.N_HID):
         L.append(f"hidden {j + 1}: |net - bias| over the 8 symmetric patterns <= "
                  f"{np.abs(drive[sym, j]).max():.3f}; over the 56 asymmetric ones >= "
                  f"{np.abs(drive[~sym, j]).min():.3f} (smallest pair magnitude "
-                 f"{min(0.5 * abs(W1[a, j] - W1[b, j]) for a, b in vs.PAIRS):.3f})")
+                 f"{np.abs(c[:, j]).min():.3f})")
     L.append(f"max hidden net input, symmetric patterns: {net_h[sym].max():+.3f}; "
              f"min over asymmetric patterns of the larger hidden net input: "
              f"{net_h[~sym].max(axis=1).min():+.3f}")
-    sg = np.sign([0.5 * (W1[a, 0] - W1[b, 0]) for a, b in vs.PAIRS])
+    sg = np.sign(c[:, 0])
     L.append("asymmetric patterns whose antisymmetric drive cancels to 0 (pair weights with "
              "the learned signs): " + ", ".join(
                  f"{name} {cancellation_count(sg * np.asarray(r, float), bits)}"

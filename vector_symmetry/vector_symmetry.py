@@ -240,13 +240,18 @@ def is_paper_solution(ratios, anti, rel=0.10):
     return ratio_is(ratios, anti, (2.0, 4.0), rel)
 
 
+def pair_weights(W1):
+    """Antisymmetric part c_k = (w_k - w_{5-k}) / 2 of each mirror pair of W1 (6,2): (3,2)."""
+    return np.array([0.5 * (W1[a] - W1[b]) for a, b in PAIRS])
+
+
 SIGNED_DIFFS = np.array([v for v in np.ndindex(3, 3, 3) if v != (1, 1, 1)]) - 1  # 26 nonzero
 
 
 def min_asymmetric_drive(W1, coding="01"):
     """Per hidden unit, min over asymmetric inputs of |sum_k c_k (x_k - x_{5-k})|, with
     c_k = (w_k - w_{5-k}) / 2 and x_k - x_{5-k} over {-1,0,1}^3 minus 0 (times 2 for pm1)."""
-    c = np.array([0.5 * (W1[a] - W1[b]) for a, b in PAIRS])     # (3, 2)
+    c = pair_weights(W1)                                         # (3, 2)
     step = 1.0 if coding == "01" else 2.0
     return step * np.abs(SIGNED_DIFFS @ c).min(axis=0)
 
@@ -487,11 +492,11 @@ def single_run(seed, coding="01", **kw):
                      + f", max |input weight| {np.abs(p['W1'][0]).max():.2f}, "
                      f"antisymmetry {anti:.3f}, E {E[t]:.3f}")
     W1 = out["params"]["W1"][0]
+    c = pair_weights(W1)
     for j in range(N_HID):
-        c = [0.5 * (W1[a, j] - W1[b, j]) for a, b in PAIRS]   # antisymmetric part per pair
         lines.append(f"hidden {j + 1}: weights " + " ".join(f"{w:+.2f}" for w in W1[:, j])
                      + f" | bias {out['params']['b1'][0][j]:+.2f} | pair weights c = "
-                     + " ".join(f"{x:+.2f}" for x in c))
+                     + " ".join(f"{x:+.2f}" for x in c[:, j]))
     return lines, m, out
 
 
