@@ -388,14 +388,6 @@ def summarize(per_seed, max_sweeps):
         "final_error_mean": float(np.mean([m["final_error"] for m in per_seed]))}
 
 
-def sweep_metrics(summ):
-    """The sweep's headline metrics (each run's own metrics are in per_seed)."""
-    keys = ("n_solved", "solve_rate", "solve_rate_ci95", "sweeps_to_solve_all",
-            "sweeps_to_solve_all_median_ci95", "sweeps_to_tolerance",
-            "paper_solution_fraction_of_solved", "final_error_mean")
-    return {k: summ[k] for k in keys}
-
-
 # ---------------------------------------------------------------- printed lines
 def fmt(x):
     return ">max" if not np.isfinite(x) else f"{x:,.0f}"
@@ -620,7 +612,10 @@ def main(argv=None):
             out = train(seeds, progress=report, **kw)
             per_seed = [{"seed": s, **run_metrics(out, i)} for i, s in enumerate(seeds)]
             summ = summarize(per_seed, args.max_sweeps)
-            res.update(seeds=seeds, metrics=sweep_metrics(summ), per_seed=per_seed,
+            headline = ("n_solved", "solve_rate", "solve_rate_ci95", "sweeps_to_solve_all",
+                        "sweeps_to_solve_all_median_ci95", "sweeps_to_tolerance",
+                        "paper_solution_fraction_of_solved", "final_error_mean")
+            res.update(seeds=seeds, metrics={k: summ[k] for k in headline}, per_seed=per_seed,
                        summary=summ)
             lines = summary_lines(summ)
         else:
