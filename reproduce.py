@@ -34,7 +34,8 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 # metric keys shown in the summary table (looked up anywhere in the JSON's
 # "metrics", or in "summary" for a sweep).
 EXPERIMENTS = {
-    "vector_symmetry": ["solved", "sweeps_to_solve", "n_correct", "weight_ratio"],
+    "vector_symmetry": ["solved", "sweeps_to_solve", "n_correct", "solve_rate",
+                        "sweeps_to_solve_all.median", "paper_solution_fraction_of_solved"],
     "family_trees": ["train_correct", "test_correct"],
     "encoder_8_3_8": ["solved", "epochs_to_solve", "n_distinct_codes"],
     "grapheme_sememe": ["share_regained", "words_regained", "heldout_word_id_post_relearn"],
