@@ -557,9 +557,19 @@ def test_readme_search_is_the_committed_search_and_its_runs_are_this_code():
 
 def test_readme_search_best_sweep_is_the_committed_sweep():
     """The 50-split sweep of the best inner configuration is printed from its committed JSON,
-    whose config is that configuration (its runs are chaotic like the rescue's, checked above)."""
+    whose config is the one its header line names and the search's best by inner accuracy
+    (its runs are chaotic like the rescue's, checked above)."""
     d = results("sweep50_search_best.json")
-    assert block("sweep50-search-best")[1:] == ft.report_sweep(d["summary"], 4)
+    head, *lines = block("sweep50-search-best")
+    assert lines == ft.report_sweep(d["summary"], 4)
+    m = re.search(r"init ([\d.]+), eps [\d.]+/([\d.]+), alpha [\d.]+/([\d.]+), decay [\d.]+"
+                  r"( \(not on biases\))?, (\d+) sweeps", head)
     c = d["config"]
     assert (c["init"], c["eps2"], c["alpha2"], c["bias_decay"], c["sweeps"]) == \
-        (1.0, 0.1, 0.95, False, 2000)
+        (float(m[1]), float(m[2]), float(m[3]), m[4] is None, int(m[5]))
+    s = results("search.json")["results"]
+    G, C = len(s["grid"]), len(s["checkpoints"])
+    inner = np.sum([np.reshape(r["inner"], (G * C, -1)).sum(1) for r in s["repeats"]], axis=0)
+    g, k = divmod(int(np.argmax(inner)), C)
+    best = dict(s["grid"][g], sweeps=s["checkpoints"][k])
+    assert best == {key: c[key] for key in best}
