@@ -185,11 +185,10 @@ def parse_schedule(text):
     return temps
 
 
-def probe(W, b, state, u, U, T):
-    """Probe units u (S, k) of every chain in place (k share no edge): on w.p. logistic(dE/T)."""
-    sidx = np.arange(W.shape[0])[:, None]
-    gap = W[sidx, u] @ state + b[sidx, u][:, :, None]                       # (S, k, C)
-    state[sidx, u] = U < sigmoid(gap / T)
+def probe(WT, flat, chains, rows, u):
+    """Probe rows (S, k) of flat (S * R, C) in place, in the chains (S, R, c) of its view chains:
+    on iff u = 2U - 1 < tanh(gap / 2T), i.e. w.p. logistic(gap / T); WT (S * R, R) = [W b] / 2T."""
+    flat[rows, -chains.shape[2]:] = u < np.tanh(WT[rows] @ chains)
 
 
 def n_uniforms(n, h, n_temps):                            # uniforms per seed and cycle
@@ -202,26 +201,30 @@ def sampled_stats(W, b, U, n, temps, n_collect, cfg):
     time unit per entry of temps, every free unit probed once (the hidden units in random order,
     then the visible ones, a V1 and a V2 unit at a time: they share no edge); s_i s_j is averaged
     at the end of each of the last n_collect units. U (S, n_uniforms): each seed's uniforms."""
-    (S, N), K = W.shape[:2], len(temps)
-    h, sidx = N - 2 * n, np.arange(S)[:, None]
-    U = np.split(U, np.cumsum([2 * n * n, N * 2 * n, K * N, K * h * 2 * n]), axis=1)
-    state = (U[1].reshape(S, N, 2 * n) < 0.5).astype(float)          # chains: n clamped, n free
-    pat, flip = np.vstack([np.eye(n), np.eye(n)]), U[0].reshape(S, 2 * n, n)   # unit x pattern
-    state[:, :2 * n, :n] = np.where(pat == 1, flip >= cfg["bm_noise_on"], flip < cfg["bm_noise_off"])
+    (S, N), K, C = W.shape[:2], len(temps), 2 * n
+    h, R, si, ti = N - 2 * n, N + 1, np.arange(S)[:, None, None], np.arange(K)[:, None]
+    U = np.split(U, np.cumsum([2 * n * n, N * C, K * N, K * h * C]), axis=1)
+    state = np.ones((S, R, C))                                        # chains: n clamped, n free
+    state[:, :N] = U[1].reshape(S, N, C) < 0.5
+    pat, flip = np.vstack([np.eye(n), np.eye(n)]), U[0].reshape(S, C, n)   # unit x pattern
+    state[:, :C, :n] = np.where(pat == 1, flip >= cfg["bm_noise_on"], flip < cfg["bm_noise_off"])
     keys = U[2].reshape(S, K, N)
     hid = 2 * n + keys[:, :, 2 * n:].argsort(-1)                      # (S, K, h) probe orders
     pairs = np.stack([keys[:, :, :n].argsort(-1), n + keys[:, :, n:2 * n].argsort(-1)], -1)
-    u_hid, u_vis = U[3].reshape(S, K, h, 2 * n), U[4].reshape(S, K, 2 * n, n)
-    free, kept = state[:, :, n:], []                                  # a view of the free chains
+    u_hid = 2 * U[3].reshape(S, K, h, 1, C) - 1                       # (S, K, h, 1, C)
+    u_vis = 2 * U[4].reshape(S, K, C, n)[si[..., None], ti[..., None], pairs] - 1   # (S, K, n, 2, n)
+    WT = np.concatenate([np.concatenate([W, b[:, :, None]], 2), np.zeros((S, 1, R))], 1)   # state row N: 1
+    WT = {T: (WT * (0.5 / T)).reshape(S * R, R) for T in set(temps)}
+    flat, free, kept = state.reshape(S * R, C), state[:, :, n:], np.empty((2, S, N, n_collect, n))
+    hid, pairs = hid + R * si, pairs + R * si[..., None]              # rows of flat
     for t, T in enumerate(temps):
         for k in range(h):
-            probe(W, b, state, hid[:, t, k:k + 1], u_hid[:, t, k:k + 1], T)
+            probe(WT[T], flat, state, hid[:, t, k:k + 1], u_hid[:, t, k])
         for k in range(n):                                            # (S, 2): a V1 and a V2 unit
-            probe(W, b, free, pairs[:, t, k], u_vis[:, t][sidx, pairs[:, t, k]], T)
+            probe(WT[T], flat, free, pairs[:, t, k], u_vis[:, t, k])
         if t >= K - n_collect:
-            kept.append(state.copy())
-    X = np.stack(kept, 2)                                             # (S, N, n_collect, 2n)
-    pos, neg = (x.reshape(S, N, -1) for x in (X[..., :n], X[..., n:]))
+            kept[:, :, :, t - K + n_collect] = state[:, :N, :n], state[:, :N, n:]
+    pos, neg = kept.reshape(2, S, N, -1)
     return (pos @ pos.transpose(0, 2, 1) - neg @ neg.transpose(0, 2, 1)) / (n * n_collect)
 
 
@@ -247,7 +250,7 @@ def softexp(L, axis):
 
 def mm(A, B):
     """A (..., k) @ B (k, c) as one 2-D matrix product (numpy loops over stacked ones)."""
-    return (A.reshape(-1, A.shape[-1]) @ B).reshape(A.shape[:-1] + (B.shape[1],))
+    return (A.reshape(math.prod(A.shape[:-1]), A.shape[-1]) @ B).reshape(A.shape[:-1] + (B.shape[1],))
 
 
 def quad(X, A):
@@ -264,8 +267,9 @@ def group_given_hidden(W, b, g, hid, T):
     """Visible group g given h, phi(v, h) = exp((v.W_gg.v / 2 + b_g.v + v.W_gh.h) / T): log sum_v
     phi (S, 2^h), E[v | h] (S, 2^h, m), phi / max_v phi (S, 2^h, 2^m) and its sum over v."""
     Hs, Vs = all_states(hid.stop - hid.start), all_states(g.stop - g.start)
-    L = mm(Hs @ (W[:, hid, g] / T), Vs.T)
-    L += ((quad(Vs, W[:, g, g]) + b[:, g] @ Vs.T) / T)[:, None, :]
+    i, j = np.triu_indices(Vs.shape[1], 1)                            # v.W_gg.v / 2: the pairs i < j
+    C = np.concatenate([Hs @ W[:, hid, g] + b[:, None, g], np.repeat(W[:, None, g, g][..., i, j], len(Hs), 1)], -1)
+    L = mm(C / T, np.hstack([Vs, Vs[:, i] * Vs[:, j]]).T)             # one product: every term of the exponent
     top = L.max(-1)
     E = softexp(L, -1)
     Z = mm(E, np.ones((len(Vs), 1)))[..., 0]
@@ -283,33 +287,49 @@ def free_stats(W, b, n, h, T):
     ph /= ph.sum(-1, keepdims=True)                                   # P(h) (S, 2^h)
     out = np.zeros((S, N, N))
     for g, (_, mean_v, E, Z) in zip(groups, parts):
-        E *= (ph / Z)[:, :, None]                                     # P(h, v), in place
-        out[:, g, g] = second_moment(E.sum(1), Vs)
+        out[:, g, g] = second_moment(((ph / Z)[:, None, :] @ E)[:, 0], Vs)   # P(v) = sum_h P(h, v)
         out[:, hid, g] = (Hs.T * ph[:, None, :]) @ mean_v
         out[:, g, hid] = out[:, hid, g].transpose(0, 2, 1)
     out[:, hid, hid] = second_moment(ph, Hs)
     return out
 
 
-def hidden_given_visible(W, b, V, n, h, T, w=None):
-    """P(h | v) (S, 2^h, M) for visible vectors V (M, 2n), times w (M,) if given."""
-    hid, Hs = slice(2 * n, 2 * n + h), all_states(h)
-    L = mm(Hs @ (W[:, hid, :2 * n] / T), V.T)
-    L += ((quad(Hs, W[:, hid, hid]) + b[:, hid] @ Hs.T) / T)[:, :, None]
-    q = softexp(L, 1)
-    q *= ((1.0 if w is None else w) / q.sum(1))[:, None, :]
-    return q
+def halves(V, w, n):
+    """V as pairs of halves: the distinct V1 halves A (a, n) and V2 halves B (c, n) by number of units on,
+    P (a, c) = P(v1 = A_i, v2 = B_j), blocks (r0, r1, k): rows r0..r1-1 of P are 0 from column k."""
+    (A, i), (B, j) = ((u[:, 1:], inv.ravel()) for u, inv in (np.unique(np.hstack([X.sum(1, keepdims=True), X]),
+                      axis=0, return_inverse=True) for X in (V[:, :n], V[:, n:])))
+    P = np.zeros((len(A), len(B)))
+    P[i, j] = w
+    edges = np.append(np.flatnonzero(np.diff(A.sum(1), prepend=-1)), len(A))
+    return A, B, P, [(r0, r1, 1 + np.flatnonzero(P[r0:r1].any(0)).max()) for r0, r1 in zip(edges[:-1], edges[1:])]
 
 
-def clamped_stats(W, b, n, h, T, V, w):
-    """Exact <s_i s_j> (S, N, N), visible units clamped to V (M, 2n) with probabilities w (M,)."""
+def clamped_stats(W, b, n, h, T, V, w, split=None):
+    """Exact <s_i s_j> (S, N, N), visible units clamped to V (M, 2n) with probabilities w (M,). P(h | v)
+    ~ X1[h, i] X2[h, j] for v = (A_i, B_j) (split = halves(V, w, n)), so with Z = X1^T X2 the moments are
+    products over the blocks of pairs; a seed with some Z < 1e-60 is summed over V directly instead
+    (the split A = V, B empty: X1 is then P(h | v) up to its sum Z, exactly as over V)."""
     (S, N), vis, hid, Hs = W.shape[:2], slice(0, 2 * n), slice(2 * n, 2 * n + h), all_states(h)
-    qw = hidden_given_visible(W, b, V, n, h, T, w)                    # P(v) P(h | v)
+    A, B, P, blocks = halves(V, w, n) if split is None else split
+    X1 = mm(Hs @ (W[:, hid, :A.shape[1]] / T), A.T)
+    X1 += ((quad(Hs, W[:, hid, hid]) + b[:, hid] @ Hs.T) / T)[:, :, None]
+    X1, X2 = softexp(X1, 1), softexp(mm(Hs @ (W[:, hid, A.shape[1]:2 * n] / T), B.T), 1)
+    Y1, Y2, bad = np.empty_like(X1), np.zeros_like(X2), np.zeros(S, bool)
+    for r0, r1, k in blocks:
+        Z = X1[:, :, r0:r1].transpose(0, 2, 1) @ X2[:, :, :k]
+        bad |= ((Z < 1e-60) & (P[r0:r1, :k] > 0)).any((1, 2))
+        R = np.divide(P[r0:r1, :k], Z, out=Z)
+        Y1[:, :, r0:r1] = X2[:, :, :k] @ R.transpose(0, 2, 1)           # sum_j P_ij q(h | i, j) / X1
+        Y2[:, :, :k] += X1[:, :, r0:r1] @ R
+    Q1, Q2 = Y1 * X1, Y2 * X2                                         # P(h, v1 = A_i), P(h, v2 = B_j)
     out = np.empty((S, N, N))
     out[:, vis, vis] = (V.T * w) @ V
-    out[:, hid, vis] = Hs.T @ mm(qw, V)
+    out[:, hid, vis] = Hs.T @ np.concatenate([mm(Q1, A), mm(Q2, B)], -1)
+    out[:, hid, hid] = second_moment(Q1.sum(-1), Hs)
     out[:, vis, hid] = out[:, hid, vis].transpose(0, 2, 1)
-    out[:, hid, hid] = second_moment(qw.sum(-1), Hs)
+    if bad.any():
+        out[bad] = clamped_stats(W[bad], b[bad], n, h, T, V, w, (V, V[:1, :0], w[:, None], [(0, len(V), 1)]))
     return out
 
 
@@ -317,7 +337,10 @@ def bm_eval(W, b, n, h, T, recon=True):
     """Exact read-out at T: codes P(h_j = 1 | V1 = V2 = pattern p) (S, n, h); reconstruction (S,):
     with V1 = pattern p, p is reconstructed when unit p of V2 has the largest marginal."""
     Hs, hid = all_states(h), slice(2 * n, 2 * n + h)
-    marg = hidden_given_visible(W, b, np.hstack([np.eye(n), np.eye(n)]), n, h, T).transpose(0, 2, 1) @ Hs
+    q = mm(Hs @ (W[:, hid, :2 * n] / T), np.hstack([np.eye(n), np.eye(n)]).T)
+    q += ((quad(Hs, W[:, hid, hid]) + b[:, hid] @ Hs.T) / T)[:, :, None]
+    q = softexp(q, 1)
+    marg = (q * (1.0 / q.sum(1))[:, None, :]).transpose(0, 2, 1) @ Hs
     if not recon:
         return marg, None
     logz2, mean_v2 = group_given_hidden(W, b, slice(n, 2 * n), hid, T)[:2]   # V2 summed out
@@ -328,12 +351,11 @@ def bm_eval(W, b, n, h, T, recon=True):
 
 
 def train_boltzmann(seeds, cfg, callback=None, progress=None):
-    """AHS 1985 Boltzmann learning, all seeds batched. A cycle measures p_ij (clamped) and
-    p'_ij (free) at the final temperature, sampled or exact, moves every weight and threshold
-    by step * sign(p_ij - p'_ij) (none for a tie, |p - p'| <= bm_tie) or lr * (p_ij - p'_ij),
-    multiplies them by 1 - decay and reads the net out exactly; a seed stops once strictly
-    solved. Each seed draws its initial weights, then each cycle's uniforms, from its own
-    generator (row s of a sweep = the run of seed s). callback(cycle, W, b, active): each cycle."""
+    """AHS 1985 Boltzmann learning, all seeds batched. A cycle measures p_ij (clamped) and p'_ij (free)
+    at the final temperature, sampled or exact, moves every weight and threshold by step * sign(p_ij -
+    p'_ij) (none for a tie, |p - p'| <= bm_tie) or lr * (p_ij - p'_ij), multiplies them by 1 - decay and
+    reads the net out exactly; a seed stops once strictly solved. Each seed draws its initial weights,
+    then each cycle's uniforms, from its own generator (row s = seed s). callback(cycle, W, b, active)."""
     n, h, S, N, mask = cfg["n"], cfg["hidden"], len(seeds), 2 * cfg["n"] + cfg["hidden"], bm_mask(cfg["n"], cfg["hidden"], cfg["bm_intra"])
     temps = parse_schedule(cfg["bm_schedule"])
     temps, T = temps + [temps[-1]] * cfg["bm_collect"], temps[-1]
@@ -342,16 +364,19 @@ def train_boltzmann(seeds, cfg, callback=None, progress=None):
     W = np.stack([np.triu(r.uniform(-sc, sc, (N, N)), 1) if sc else np.zeros((N, N)) for r in rngs])
     W, b = (W + W.transpose(0, 2, 1)) * mask, np.zeros((S, N))
     V, w, _ = flip_set(n, cfg["bm_noise_on"], cfg["bm_noise_off"], cfg["bm_flips"])
+    split = halves(V, w, n) if cfg["bm_stats"] == "exact" else None
+    U = np.empty((0 if split else S, n_uniforms(n, h, len(temps))))      # sampled: a cycle's uniforms
     active, solve, first_n = np.ones(S, bool), np.full(S, -1), np.full(S, -1)
     for cycle in range(cfg["bm_cycles"] + 1):
         act = np.flatnonzero(active)
         if cycle:                                                     # cycle 0: the initial net
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 if cfg["bm_stats"] == "exact":
-                    diff = clamped_stats(W[act], b[act], n, h, T, V, w) - free_stats(W[act], b[act], n, h, T)
+                    diff = clamped_stats(W[act], b[act], n, h, T, V, w, split) - free_stats(W[act], b[act], n, h, T)
                 else:
-                    U = np.stack([rngs[s].random(n_uniforms(n, h, len(temps))) for s in act])
-                    diff = sampled_stats(W[act], b[act], U, n, temps, cfg["bm_collect"], cfg)
+                    for i, s in enumerate(act):                     # each seed's stream, in place
+                        rngs[s].random(out=U[i])
+                    diff = sampled_stats(W[act], b[act], U[:len(act)], n, temps, cfg["bm_collect"], cfg)
                 step = (cfg["bm_step"] * np.sign(diff) * (np.abs(diff) > cfg["bm_tie"])
                         if cfg["bm_rule"] == "sign" else cfg["bm_lr"] * diff)
                 W[act] = (W[act] + step * mask) * (1 - cfg["bm_decay"])

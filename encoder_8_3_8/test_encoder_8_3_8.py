@@ -120,10 +120,11 @@ def test_probe_turns_a_unit_on_with_the_exact_conditional_probability():
             on[u], off[u] = 1.0, 0.0
             e_on, e_off = energy(W, b, on[None])[0], energy(W, b, off[None])[0]
             p_on = 1.0 / (1.0 + np.exp((e_on - e_off) / T))
+            WT = np.vstack([np.hstack([W, b[:, None]]), np.zeros(N + 1)]) / (2 * T)   # [W b] / 2T
             for U, want in ((p_on - 1e-9, 1.0), (p_on + 1e-9, 0.0)):
-                state = np.array(s)[None, :, None].copy()
-                enc.probe(W[None], b[None], state, np.array([[u]]), np.array([[[U]]]), T)
-                assert state[0, u, 0] == want
+                state = np.array(s + (1.0,))[None, :, None].copy()              # last row: on
+                enc.probe(WT, state.reshape(N + 1, 1), state, np.array([[u]]), np.array([[[2 * U - 1]]]))
+                assert state[0, u, 0] == want and (np.delete(state[0, :, 0], u) == np.delete(s + (1.0,), u)).all()
 
 
 SLOW = pytest.mark.slow
@@ -141,6 +142,38 @@ def test_exact_statistics_match_brute_force_enumeration_of_all_2_19_states(scale
     keep = (enc.bm_mask(n, h, 1) + np.eye(2 * n + h)) > 0       # every connection and threshold
     assert np.abs(enc.free_stats(W[None], b[None], n, h, T)[0] - free)[keep].max() < 1e-10
     assert np.abs(enc.clamped_stats(W[None], b[None], n, h, T, V, w)[0] - clamped).max() < 1e-10
+
+
+def test_clamped_pairs_of_halves_match_the_sum_over_v_and_fall_back_when_halves_disagree():
+    """The clamped phase over pairs of halves (blocks of P skipped) equals the direct sum over
+    the M vectors (the split A = V, B empty) to 1e-13, on moderate weights and on weights where
+    the halves' factors disagree by exp(-300) (those seeds take the direct sum, so brute force
+    over every hidden state still agrees: 4-2-4, every flip enumerated)."""
+    rng = np.random.default_rng(11)
+    n, h, T = 8, 3, 10.0
+    V, w, _ = enc.flip_set(n, 0.15, 0.02, 2)
+    A, B, P, blocks = enc.halves(V, w, n)
+    assert len(A) == len(B) == 93 and (P > 0).sum() == len(V) and abs(P.sum() - 1) < 1e-14
+    for r0, r1, k in blocks:                                        # nothing left outside the blocks
+        assert P[r0:r1, k:].sum() == 0 and (A[r0:r1].sum(1) == A[r0].sum()).all()
+    direct = (V, V[:1, :0], w[:, None], [(0, len(V), 1)])
+    nets = [random_net(rng, n, h, 10.0) for _ in range(3)]
+    W, b = np.stack([x[0] for x in nets]), np.stack([x[1] for x in nets])
+    W[2, 16, :n], W[2, 16, n:2 * n] = 3000.0, -3000.0               # seed 2: V1 and V2 pull h_0 apart
+    W[2, :n, 16], W[2, n:2 * n, 16] = 3000.0, -3000.0
+    fast, slow = enc.clamped_stats(W, b, n, h, T, V, w), enc.clamped_stats(W, b, n, h, T, V, w, direct)
+    assert np.abs(fast - slow).max() < 1e-13
+    n, h = 4, 2
+    V, w, _ = enc.flip_set(n, 0.15, 0.05, 2 * n - 2)
+    W, b = random_net(rng, n, h, 2.0)
+    W[8, :n], W[8, n:2 * n], W[:n, 8], W[n:2 * n, 8] = 3000.0, -3000.0, 3000.0, -3000.0
+    s = ((np.arange(2 ** 10)[:, None] >> np.arange(10)) & 1).astype(float)   # visible = low bits
+    L = (-energy(W, b, s) / T).reshape(2 ** h, 2 ** (2 * n))           # [hidden state, visible vector]
+    cond = np.exp(L - L.max(0))
+    wv = np.zeros(2 ** (2 * n))
+    wv[(V.astype(int) << np.arange(2 * n)).sum(1)] = w
+    clamped = (s.T * ((cond / cond.sum(0)) * wv).ravel()) @ s
+    assert np.abs(enc.clamped_stats(W[None], b[None], n, h, T, V, w)[0] - clamped).max() < 1e-12
 
 
 def test_flip_set_is_the_noisy_clamping_distribution():
