@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
-"""The 8-3-8 encoder learned by backprop (Rumelhart, Hinton & Williams 1986) and by the
-Boltzmann machine of Ackley, Hinton & Sejnowski 1985 ("AHS"), with sampled or exact statistics.
-
-A run is strictly solved when every pattern is reconstructed and the 8 binarized hidden codes
-are distinct; AHS count the runs that reach all 8 codes. `--seed S` prints a result line and
-the code table; `--sweep N` (seeds 0..N-1, batched) prints both rates with 95% intervals,
-epochs or cycles to solve, the unsolved seeds by distinct codes, the largest |weight|.
+"""The 8-3-8 encoder learned by backprop (Rumelhart, Hinton & Williams 1986) and by the Boltzmann
+machine of Ackley, Hinton & Sejnowski 1985 ("AHS"), with sampled or exact statistics. A run is
+strictly solved when every pattern is reconstructed and the 8 binarized hidden codes are distinct;
+AHS count the runs that reach all 8 codes. `--seed S` prints a result line and the code table;
+`--sweep N` (seeds 0..N-1, batched) prints both rates with 95% intervals, epochs or cycles to
+solve, the unsolved seeds by distinct codes, the largest |weight|.
     python3 encoder_8_3_8/encoder_8_3_8.py --algo boltzmann --bm-stats exact --bm-init-scale 0.5
 """
 import argparse
@@ -297,8 +296,10 @@ def free_stats(W, b, n, h, T):
 def halves(V, w, n):
     """V as pairs of halves: the distinct V1 halves A (a, n) and V2 halves B (c, n) by number of units on,
     P (a, c) = P(v1 = A_i, v2 = B_j), blocks (r0, r1, k): rows r0..r1-1 of P are 0 from column k."""
-    (A, i), (B, j) = ((u[:, 1:], inv.ravel()) for u, inv in (np.unique(np.hstack([X.sum(1, keepdims=True), X]),
-                      axis=0, return_inverse=True) for X in (V[:, :n], V[:, n:])))
+    def distinct(X):                                  # its distinct rows, by number of units on, then value
+        u, inv = np.unique(np.hstack([X.sum(1, keepdims=True), X]), axis=0, return_inverse=True)
+        return u[:, 1:], inv.ravel()
+    (A, i), (B, j) = distinct(V[:, :n]), distinct(V[:, n:])
     P = np.zeros((len(A), len(B)))
     P[i, j] = w
     edges = np.append(np.flatnonzero(np.diff(A.sum(1), prepend=-1)), len(A))
@@ -308,8 +309,7 @@ def halves(V, w, n):
 def clamped_stats(W, b, n, h, T, V, w, split=None):
     """Exact <s_i s_j> (S, N, N), visible units clamped to V (M, 2n) with probabilities w (M,). P(h | v)
     ~ X1[h, i] X2[h, j] for v = (A_i, B_j) (split = halves(V, w, n)), so with Z = X1^T X2 the moments are
-    products over the blocks of pairs; a seed with some Z < 1e-60 is summed over V directly instead
-    (the split A = V, B empty: X1 is then P(h | v) up to its sum Z, exactly as over V)."""
+    block products over pairs of halves; a seed with a Z < 1e-60 is summed over V (split A = V, B empty)."""
     (S, N), vis, hid, Hs = W.shape[:2], slice(0, 2 * n), slice(2 * n, 2 * n + h), all_states(h)
     A, B, P, blocks = halves(V, w, n) if split is None else split
     X1 = mm(Hs @ (W[:, hid, :A.shape[1]] / T), A.T)
@@ -370,17 +370,18 @@ def train_boltzmann(seeds, cfg, callback=None, progress=None):
     for cycle in range(cfg["bm_cycles"] + 1):
         act = np.flatnonzero(active)
         if cycle:                                                     # cycle 0: the initial net
+            Wa, ba = W[act], b[act]
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 if cfg["bm_stats"] == "exact":
-                    diff = clamped_stats(W[act], b[act], n, h, T, V, w, split) - free_stats(W[act], b[act], n, h, T)
+                    diff = clamped_stats(Wa, ba, n, h, T, V, w, split) - free_stats(Wa, ba, n, h, T)
                 else:
                     for i, s in enumerate(act):                     # each seed's stream, in place
                         rngs[s].random(out=U[i])
-                    diff = sampled_stats(W[act], b[act], U[:len(act)], n, temps, cfg["bm_collect"], cfg)
+                    diff = sampled_stats(Wa, ba, U[:len(act)], n, temps, cfg["bm_collect"], cfg)
                 step = (cfg["bm_step"] * np.sign(diff) * (np.abs(diff) > cfg["bm_tie"])
                         if cfg["bm_rule"] == "sign" else cfg["bm_lr"] * diff)
-                W[act] = (W[act] + step * mask) * (1 - cfg["bm_decay"])
-                b[act] = (b[act] + np.diagonal(step, axis1=1, axis2=2)) * (1 - cfg["bm_decay"])
+                W[act] = (Wa + step * mask) * (1 - cfg["bm_decay"])
+                b[act] = (ba + np.diagonal(step, axis1=1, axis2=2)) * (1 - cfg["bm_decay"])
             check_finite([W[act], b[act]], "Boltzmann learning: the weights")
         nd = n_distinct(code_ints(bm_eval(W[act], b[act], n, h, T, recon=False)[0] > 0.5))
         first_n[act[(nd == n) & (first_n[act] < 0)]] = cycle
